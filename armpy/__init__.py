@@ -1,0 +1,1 @@
+"""armpy: build relocatable, tested CPython distributions for Arm targets."""

@@ -1,0 +1,142 @@
+"""Reading and writing tar archives safely and reproducibly.
+
+Extraction refuses, before writing anything, any member with an absolute path,
+a `..` component, or a link that points outside the tree. Writing produces the
+same bytes for the same files: sorted members, fixed mtime, uid/gid 0, and
+normalised permissions.
+"""
+import gzip
+import io
+import os
+import posixpath
+import stat
+import tarfile
+
+from .errors import ArmpyError
+
+# 2024-01-01T00:00:00Z, the timestamp every member of our archives carries.
+FIXED_MTIME = 1704067200
+
+
+def _member_problem(member):
+    name = member.name
+    if name.startswith("/") or posixpath.isabs(name):
+        return "absolute path"
+    parts = name.split("/")
+    if ".." in parts:
+        return "'..' in path"
+    if member.issym():
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(name), member.linkname))
+        if member.linkname.startswith("/") or target == ".." or target.startswith("../"):
+            return f"symlink to {member.linkname} leaves the tree"
+    if member.islnk():
+        target = posixpath.normpath(member.linkname)
+        if member.linkname.startswith("/") or target == ".." or target.startswith("../"):
+            return f"hard link to {member.linkname} leaves the tree"
+    if member.isdev():
+        return "device file"
+    return None
+
+
+def open_tar(path):
+    try:
+        return tarfile.open(path)
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise ArmpyError(f"{path}: not a readable tar archive ({error})") from None
+
+
+def check_members(members, path):
+    """Raise ArmpyError naming the first unsafe member."""
+    for member in members:
+        problem = _member_problem(member)
+        if problem:
+            raise ArmpyError(f"{path}: refusing to extract member '{member.name}': {problem}")
+
+
+def extract(path, dest, strip_top=False):
+    """Extract `path` into `dest`; with strip_top, drop the single top-level directory."""
+    with open_tar(path) as tar:
+        try:
+            members = tar.getmembers()
+        except (tarfile.TarError, EOFError, OSError) as error:
+            raise ArmpyError(f"{path}: truncated or corrupt archive ({error})") from None
+        check_members(members, path)
+        if strip_top:
+            tops = {m.name.split("/", 1)[0] for m in members}
+            if len(tops) != 1:
+                raise ArmpyError(f"{path}: expected one top-level directory, found {len(tops)}")
+            kept = []
+            for m in members:
+                if "/" not in m.name.rstrip("/"):
+                    continue
+                m.name = m.name.split("/", 1)[1]
+                if m.islnk():
+                    m.linkname = m.linkname.split("/", 1)[1]
+                kept.append(m)
+            members = kept
+        try:
+            tar.extractall(dest, members=members, filter="tar")
+        except (tarfile.TarError, EOFError, OSError) as error:
+            raise ArmpyError(f"{path}: extraction failed ({error})") from None
+
+
+def _normalised_info(root, relpath, arcname):
+    full = os.path.join(root, relpath)
+    st = os.lstat(full)
+    info = tarfile.TarInfo(arcname)
+    info.mtime = FIXED_MTIME
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    if stat.S_ISLNK(st.st_mode):
+        info.type = tarfile.SYMTYPE
+        info.linkname = os.readlink(full)
+        info.mode = 0o777
+    elif stat.S_ISREG(st.st_mode):
+        info.size = st.st_size
+        info.mode = 0o755 if st.st_mode & 0o111 else 0o644
+    else:
+        raise ArmpyError(f"{full}: unsupported file type for an archive")
+    return info
+
+
+def walk_files(root):
+    """All files and symlinks below root, as sorted relative POSIX paths."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            found.append(posixpath.normpath(posixpath.join(rel.replace(os.sep, "/"), name)))
+    return sorted(found)
+
+
+def write_tar(fileobj, entries):
+    """Write a reproducible uncompressed tar stream.
+
+    `entries` is a list of (root, relpath, arcname); it is written in the given
+    order (callers sort it, keeping PYTHON.json first).
+    """
+    with tarfile.open(fileobj=fileobj, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for root, relpath, arcname in entries:
+            info = _normalised_info(root, relpath, arcname)
+            if info.isreg():
+                with open(os.path.join(root, relpath), "rb") as f:
+                    tar.addfile(info, f)
+            else:
+                tar.addfile(info)
+
+
+def write_tar_gz(path, entries):
+    with open(path, "wb") as raw:
+        # mtime=0 and no file name keep the gzip header reproducible.
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+            write_tar(gz, entries)
+
+
+def write_tar_zst(path, entries, level=19):
+    import zstandard
+
+    buffer = io.BytesIO()
+    write_tar(buffer, entries)
+    compressor = zstandard.ZstdCompressor(level=level, threads=0)
+    with open(path, "wb") as out:
+        out.write(compressor.compress(buffer.getvalue()))

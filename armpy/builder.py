@@ -1,0 +1,199 @@
+"""Building one component from its recipe into its own install prefix.
+
+Every step's output goes to a log file; a failure raises one line naming the
+component and the step, with the log's last lines and its path.
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+
+from . import archives, recipes, sources
+from .errors import ArmpyError
+
+# Fixed so that __DATE__/__TIME__ and embedded timestamps are reproducible.
+SOURCE_DATE_EPOCH = str(archives.FIXED_MTIME)
+BASE_CFLAGS = ["-O2", "-fPIC"]
+
+
+def base_environment():
+    """A minimal, predictable environment for build commands."""
+    keep = ("PATH", "HOME", "TMPDIR", "TERM")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env.update(LC_ALL="C", LANG="C", TZ="UTC", SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH)
+    return env
+
+
+class Builder:
+    """What a recipe's build steps see: the toolchain, paths, and how to run things."""
+
+    def __init__(self, recipe, toolchain, srcdir, prefix, dep_prefixes, jobs, log_path):
+        self.recipe = recipe
+        self.toolchain = toolchain
+        self.target = toolchain.target
+        self.srcdir = srcdir
+        self.prefix = prefix
+        self.dep_prefixes = dep_prefixes
+        self.jobs = jobs
+        self.log_path = log_path
+        # Keep build paths out of the objects: debug info, __FILE__ in asserts.
+        self.cflags = BASE_CFLAGS + [f"-ffile-prefix-map={srcdir}=/armpy/src/{recipe.NAME}"]
+
+    def dep_prefix(self, name):
+        return self.dep_prefixes[name]
+
+    def environment(self):
+        tc = self.toolchain
+        env = base_environment()
+        includes = [f"-I{p}/include" for p in self.dep_prefixes.values()]
+        extra = getattr(self.recipe, "extra_cppflags", lambda b: [])(self)
+        env.update(
+            CC=" ".join(tc.cc), CXX=" ".join(tc.cxx), AR=tc.ar, RANLIB=tc.ranlib,
+            CFLAGS=" ".join(self.cflags), CXXFLAGS=" ".join(self.cflags),
+            CPPFLAGS=" ".join(includes + extra),
+            LDFLAGS=" ".join([f"-L{p}/lib" for p in self.dep_prefixes.values()]
+                             + list(tc.ldflags)),
+            # Only our own prefixes: host libraries must not leak into the target.
+            PKG_CONFIG_LIBDIR=":".join(f"{p}/lib/pkgconfig" for p in self.dep_prefixes.values()),
+            PKG_CONFIG_PATH="",
+        )
+        return env
+
+    def run(self, command, env=None, cwd=None):
+        full_env = self.environment()
+        full_env.update(env or {})
+        with open(self.log_path, "a") as log:
+            log.write(f"\n$ {' '.join(command)}\n")
+            log.flush()
+            try:
+                result = subprocess.run(command, cwd=cwd or self.srcdir, env=full_env,
+                                        stdout=log, stderr=subprocess.STDOUT)
+            except FileNotFoundError:
+                raise ArmpyError(f"{self.recipe.NAME}: program not found: {command[0]}") from None
+        if result.returncode != 0:
+            raise ArmpyError(f"{self.recipe.NAME}: '{' '.join(command)[:120]}' failed "
+                             f"(exit {result.returncode}); {tail(self.log_path)}; "
+                             f"full log: {self.log_path}")
+
+    def make(self, *args):
+        self.run(["make", f"-j{self.jobs}", *args])
+
+    def autotools(self, args):
+        if not os.path.exists(os.path.join(self.srcdir, "configure")):
+            # Git snapshots (Debian's orig of some packages) ship no configure.
+            self.run(["autoreconf", "-fi"])
+        self.run(["./configure", f"--host={self.target.gnu_triple}", f"--prefix={self.prefix}",
+                  "--disable-shared", "--enable-static", "--with-pic", *args])
+        self.make()
+        self.make("install")
+
+    def cmake(self, subdir, args):
+        tc = self.toolchain
+        build = os.path.join(self.srcdir, "_build")
+        self.run(["cmake", "-S", os.path.join(self.srcdir, subdir), "-B", build,
+                  "-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_INSTALL_PREFIX={self.prefix}",
+                  "-DCMAKE_INSTALL_LIBDIR=lib", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
+                  "-DCMAKE_SYSTEM_NAME=Linux", f"-DCMAKE_SYSTEM_PROCESSOR={self.target.machine}",
+                  f"-DCMAKE_C_COMPILER={tc.cc[0]}",
+                  f"-DCMAKE_C_FLAGS={' '.join(tc.cc[1:] + tuple(self.cflags))}",
+                  f"-DCMAKE_AR={tc.ar}", f"-DCMAKE_RANLIB={tc.ranlib}", *args])
+        self.run(["cmake", "--build", build, "-j", str(self.jobs)])
+        self.run(["cmake", "--install", build])
+
+    def install_files(self, mapping):
+        for name, subdir in mapping.items():
+            dest = os.path.join(self.prefix, subdir)
+            os.makedirs(dest, exist_ok=True)
+            shutil.copy2(os.path.join(self.srcdir, name), dest)
+
+    def write_pkgconfig(self, name, version, libs):
+        folder = os.path.join(self.prefix, "lib", "pkgconfig")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"{name}.pc"), "w") as f:
+            f.write(f"prefix={self.prefix}\nlibdir=${{prefix}}/lib\nincludedir=${{prefix}}/include\n\n"
+                    f"Name: {name}\nDescription: {name}\nVersion: {version}\n"
+                    f"Libs: -L${{libdir}} {libs}\nCflags: -I${{includedir}}\n")
+
+
+def tail(path, lines=5):
+    try:
+        with open(path, errors="replace") as f:
+            last = f.read().splitlines()[-lines:]
+    except OSError:
+        return "no log"
+    return "last lines: " + " | ".join(line.strip() for line in last)
+
+
+def prepare_source(recipe, providers, cache_dir, srcdir, log_path, version=None):
+    """Fetch and verify the source, unpack it into a fresh srcdir and apply patches.
+
+    Returns a description of the file used (for the manifest).
+    """
+    path, provider = sources.fetch(providers, cache_dir)
+    shutil.rmtree(srcdir, ignore_errors=True)
+    os.makedirs(srcdir)
+    archives.extract(path, srcdir, strip_top=True)
+    applied = []
+    for patch in recipes.patches(recipe.NAME, version):
+        with open(log_path, "a") as log, open(patch) as stdin:
+            result = subprocess.run(["patch", "-p1", "--forward", "--batch"], cwd=srcdir,
+                                    stdin=stdin, stdout=log, stderr=subprocess.STDOUT)
+        if result.returncode != 0:
+            raise ArmpyError(f"{recipe.NAME}: patch {os.path.basename(patch)} does not apply; "
+                             f"full log: {log_path}")
+        applied.append(os.path.relpath(patch, recipes.ROOT))
+    return {"file": provider.filename, "sha256": provider.sha256, "from": provider.describe(),
+            "patches": applied}
+
+
+def build_component(name, toolchain, workdir, prefix, dep_prefixes, cache_dir, jobs):
+    """Build one dependency into `prefix` and write its metadata file (the build's stamp)."""
+    recipe = recipes.load(name)
+    shutil.rmtree(prefix, ignore_errors=True)
+    os.makedirs(workdir, exist_ok=True)
+    log_path = os.path.join(workdir, f"{name}.log")
+    if os.path.exists(log_path):
+        os.unlink(log_path)
+    srcdir = os.path.join(workdir, name)
+    source = prepare_source(recipe, recipe.SOURCES, cache_dir, srcdir, log_path)
+    deps = {d: dep_prefixes[d] for d in all_dependencies(name)}
+    builder = Builder(recipe, toolchain, srcdir, prefix, deps, jobs, log_path)
+    if hasattr(recipe, "build"):
+        recipe.build(builder)
+    else:
+        builder.autotools(recipe.configure_args(builder))
+    if hasattr(recipe, "post_install"):
+        recipe.post_install(builder)
+    license_copy = os.path.join(prefix, "LICENSE.txt")
+    shutil.copyfile(os.path.join(srcdir, recipe.LICENSE_FILE), license_copy)
+    metadata = component_metadata(recipe, source)
+    shutil.rmtree(srcdir)
+    write_json(os.path.join(prefix, "component.json"), metadata)
+    return metadata
+
+
+def all_dependencies(name):
+    found = []
+    for dep in recipes.load(name).DEPENDS:
+        for d in all_dependencies(dep) + [dep]:
+            if d not in found:
+                found.append(d)
+    return found
+
+
+def component_metadata(recipe, source):
+    return {"name": recipe.NAME, "version": recipe.VERSION, "license": recipe.LICENSE,
+            "source": source}
+
+
+def write_json(path, data):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def static_libraries(prefix):
+    return sorted(glob.glob(os.path.join(prefix, "lib", "*.a")))

@@ -1,0 +1,93 @@
+"""Building CPython: the host build-python, then the target interpreter.
+
+Cross builds need a build-python of the same version to run CPython's own
+build scripts; it is built here from the same verified source.
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+
+from . import builder, recipes
+from .errors import ArmpyError
+from .toolchain import Toolchain, first_line_of
+
+
+def host_toolchain():
+    return Toolchain(name="host", target=None, cross=False, cc=("gcc",), cxx=("g++",),
+                     ar="ar", ranlib="ranlib", strip="strip", version=first_line_of(["gcc"]))
+
+
+def recipe_and_version(python):
+    recipe = recipes.load("cpython")
+    for entry in recipe.VERSIONS.values():
+        if entry.version == python:
+            return recipe, entry
+    raise ArmpyError(f"no CPython {python} in recipes/cpython.py")
+
+
+def build_host_python(python, workdir, prefix, cache_dir, jobs):
+    """A host interpreter to run CPython's build scripts for a cross build."""
+    recipe, entry = recipe_and_version(python)
+    shutil.rmtree(prefix, ignore_errors=True)
+    os.makedirs(workdir, exist_ok=True)
+    log_path = os.path.join(workdir, "host-python.log")
+    srcdir = os.path.join(workdir, "host-python")
+    source = builder.prepare_source(recipe, entry.sources, cache_dir, srcdir, log_path, python)
+    b = builder.Builder(recipe, host_toolchain(), srcdir, prefix, {}, jobs, log_path)
+    b.run(["./configure", f"--prefix={prefix}", "--without-ensurepip"])
+    b.make()
+    b.make("install")
+    shutil.rmtree(srcdir)
+    builder.write_json(os.path.join(prefix, "component.json"),
+                       builder.component_metadata(recipe, source) | {"version": python})
+
+
+def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, stage):
+    """Configure, build and install CPython for the target into `stage` (DESTDIR).
+
+    Returns the component metadata plus the configure arguments used.
+    """
+    recipe, entry = recipe_and_version(opts.python)
+    shutil.rmtree(stage, ignore_errors=True)
+    os.makedirs(workdir, exist_ok=True)
+    log_path = os.path.join(workdir, "cpython.log")
+    if os.path.exists(log_path):
+        os.unlink(log_path)
+    srcdir = os.path.join(workdir, "cpython")
+    source = builder.prepare_source(recipe, entry.sources, cache_dir=opts.cache_dir,
+                                    srcdir=srcdir, log_path=log_path, version=opts.python)
+    b = builder.Builder(recipe, toolchain, srcdir, "/install", dep_prefixes, opts.jobs, log_path)
+    args = recipe.configure_args(toolchain.target, opts.build_options, toolchain.cross)
+    if toolchain.cross:
+        args += [f"--build={host_triple()}", f"--host={toolchain.target.gnu_triple}",
+                 f"--with-build-python={host_python}"]
+    # Static dependencies list their own dependencies (e.g. -lm) only as
+    # private libraries; without --static those modules fail to link.
+    b.run(["./configure", *args], env={"PKG_CONFIG": "pkg-config --static"})
+    b.make()
+    missing = missing_extensions(srcdir, recipe.REQUIRED_EXTENSIONS)
+    if missing:
+        raise ArmpyError(f"cpython: required extension modules not built: {', '.join(missing)}; "
+                         f"see 'checksharedmods' in {log_path}")
+    b.make("install", f"DESTDIR={stage}")
+    shutil.rmtree(srcdir)
+    return builder.component_metadata(recipe, source) | {
+        "version": opts.python, "configure_args": args}
+
+
+def host_triple():
+    out = subprocess.run(["gcc", "-dumpmachine"], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def missing_extensions(srcdir, required):
+    """Required modules that are neither built in nor built as shared libraries."""
+    with open(os.path.join(srcdir, "Modules", "config.c")) as f:
+        builtin = set(re.findall(r'\{"(\w+)", PyInit_', f.read()))
+    with open(os.path.join(srcdir, "pybuilddir.txt")) as f:
+        shared_dir = os.path.join(srcdir, f.read().strip())
+    shared = {os.path.basename(p).split(".", 1)[0]
+              for p in glob.glob(os.path.join(shared_dir, "*.so"))}
+    return sorted(set(required) - builtin - shared)

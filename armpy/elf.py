@@ -1,0 +1,51 @@
+"""Reading ELF facts the manifest records (glibc symbol versions), with pyelftools."""
+import os
+import re
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+from elftools.elf.gnuversions import GNUVerNeedSection
+
+GLIBC_RE = re.compile(r"^GLIBC_(\d+)\.(\d+)(?:\.(\d+))?$")
+
+
+def is_elf(path):
+    with open(path, "rb") as f:
+        return f.read(4) == b"\x7fELF"
+
+
+def elf_files(root):
+    for dirpath, _dirs, files in os.walk(root):
+        for name in sorted(files):
+            path = os.path.join(dirpath, name)
+            if not os.path.islink(path) and is_elf(path):
+                yield path
+
+
+def glibc_versions(path):
+    """The GLIBC_x.y versions an ELF file requires."""
+    found = set()
+    with open(path, "rb") as f:
+        try:
+            elf = ELFFile(f)
+        except ELFError:
+            return found
+        for section in elf.iter_sections():
+            if isinstance(section, GNUVerNeedSection):
+                for _needed, auxiliaries in section.iter_versions():
+                    for aux in auxiliaries:
+                        match = GLIBC_RE.match(aux.name)
+                        if match:
+                            found.add(tuple(int(x or 0) for x in match.groups()))
+    return found
+
+
+def max_glibc_version(root):
+    """Highest GLIBC symbol version required by any ELF file under root, as 'x.y'."""
+    versions = set()
+    for path in elf_files(root):
+        versions |= glibc_versions(path)
+    if not versions:
+        return None
+    major, minor, patch = max(versions)
+    return f"{major}.{minor}" + (f".{patch}" if patch else "")

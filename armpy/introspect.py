@@ -1,0 +1,38 @@
+"""Facts about a built interpreter, asked of the interpreter itself (under qemu if needed)."""
+import json
+import subprocess
+
+from .errors import ArmpyError
+
+# Runs inside the target interpreter; prints one JSON document.
+PROBE = r"""
+import importlib.machinery as m, importlib.util, json, sys, sysconfig
+print(json.dumps({
+    "version": list(map(str, sys.version_info)),
+    "hexversion": sys.hexversion,
+    "cache_tag": sys.implementation.cache_tag,
+    "name": sys.implementation.name,
+    "abiflags": sys.abiflags,
+    "platform": sysconfig.get_platform(),
+    "paths": sysconfig.get_paths(),
+    "paths_abstract": sysconfig.get_paths(expand=False),
+    "config_vars": {k: str(v) for k, v in sorted(sysconfig.get_config_vars().items())},
+    "prefix": sys.prefix,
+    "suffixes": {"source": m.SOURCE_SUFFIXES, "bytecode": m.BYTECODE_SUFFIXES,
+                 "extension": m.EXTENSION_SUFFIXES},
+    "magic": importlib.util.MAGIC_NUMBER.hex(),
+    "builtin_modules": sorted(sys.builtin_module_names),
+}))
+"""
+
+
+def probe(python, runner):
+    command = list(runner) + [python, "-I", "-c", PROBE]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise ArmpyError(f"{python}: interpreter did not answer within 300 s") from None
+    if out.returncode != 0:
+        last = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ArmpyError(f"{python}: interpreter failed to start ({last})")
+    return json.loads(out.stdout)

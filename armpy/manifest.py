@@ -1,0 +1,114 @@
+"""PYTHON.json: the artifact's manifest, in the established version-8 layout plus an
+`armpy` block, validated against schema/PYTHON.json.schema.json."""
+import json
+import os
+import platform
+
+from . import elf, recipes
+from .errors import ArmpyError
+
+SCHEMA_PATH = os.path.join(recipes.ROOT, "schema", "PYTHON.json.schema.json")
+FORMAT_VERSION = "8"
+ARMPY_SCHEMA_VERSION = 1
+TEST_PACKAGE_NAMES = ("test", "tests", "idle_test")
+
+
+def relative_paths(paths, prefix, base="install"):
+    """sysconfig paths of the interpreter, relative to the archive's python/ directory."""
+    out = {}
+    for key, value in sorted(paths.items()):
+        if value == prefix or value.startswith(prefix + "/"):
+            out[key] = base + value[len(prefix):]
+    return out
+
+
+def stdlib_test_packages(stdlib_dir):
+    found = []
+    for dirpath, dirnames, _files in os.walk(stdlib_dir):
+        rel = os.path.relpath(dirpath, stdlib_dir)
+        if rel.startswith("site-packages"):
+            dirnames[:] = []
+            continue
+        if os.path.basename(dirpath) in TEST_PACKAGE_NAMES and \
+                os.path.exists(os.path.join(dirpath, "__init__.py")):
+            found.append(rel.replace(os.sep, "."))
+            dirnames[:] = []
+    return sorted(found)
+
+
+def build(*, facts, install, opts, toolchain, components, cpython_meta):
+    """Assemble the manifest from the interpreter's own answers and the build's records."""
+    major_minor = ".".join(facts["version"][:2])
+    python_exe = f"install/bin/python{major_minor}"
+    glibc = elf.max_glibc_version(install)
+    crt = ["glibc-dynamic"] + ([f"glibc-max-symbol-version:{glibc}"] if glibc else [])
+    optimizations = opts.build_options.replace("freethreaded+", "")
+    stdlib = os.path.join(install, "lib", f"python{major_minor}")
+    licenses = sorted({part.strip() for c in components + [cpython_meta]
+                       for part in c["license"].replace("(", "").replace(")", "").split(" AND ")})
+    return {
+        "version": FORMAT_VERSION,
+        "target_triple": opts.target.triple,
+        "optimizations": optimizations,
+        "build_options": opts.build_options,
+        "python_tag": "cp" + "".join(facts["version"][:2]),
+        "python_abi_tag": facts["abiflags"],
+        "python_platform_tag": facts["platform"],
+        "python_implementation_cache_tag": facts["cache_tag"],
+        "python_implementation_hex_version": facts["hexversion"],
+        "python_implementation_name": facts["name"],
+        "python_implementation_version": facts["version"],
+        "python_version": ".".join(facts["version"][:3]),
+        "python_major_minor_version": major_minor,
+        "python_paths": relative_paths(facts["paths"], facts["prefix"]),
+        "python_paths_abstract": facts["paths_abstract"],
+        "python_config_vars": facts["config_vars"],
+        "python_exe": python_exe,
+        "python_stdlib_test_packages": stdlib_test_packages(stdlib),
+        "python_suffixes": {
+            "bytecode": facts["suffixes"]["bytecode"],
+            "debug_bytecode": facts["suffixes"]["bytecode"],
+            "optimized_bytecode": facts["suffixes"]["bytecode"],
+            "extension": facts["suffixes"]["extension"],
+            "source": facts["suffixes"]["source"],
+        },
+        "python_bytecode_magic_number": facts["magic"],
+        "python_symbol_visibility": "global-default",
+        "python_extension_module_loading": ["builtin", "shared-library"],
+        "libpython_link_mode": "shared",
+        "crt_features": crt,
+        "licenses": licenses,
+        "license_path": "licenses/LICENSE.cpython.txt",
+        "armpy": {
+            "schema_version": ARMPY_SCHEMA_VERSION,
+            "toolchain": toolchain.describe() | {"glibc_floor": glibc},
+            "build_host": {"machine": platform.machine(), "system": platform.system(),
+                           "release": platform.release()},
+            "build_tag": opts.build_tag,
+            "configure_args": cpython_meta["configure_args"],
+            "components": sorted([cpython_meta] + components, key=lambda c: c["name"]),
+            "builtin_modules": facts["builtin_modules"],
+        },
+    }
+
+
+def load_schema():
+    with open(SCHEMA_PATH) as f:
+        return json.load(f)
+
+
+def validate(document):
+    """Raise ArmpyError naming the first schema violation."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise ArmpyError(f"PYTHON.json violates its schema at {where}: {first.message}"
+                         + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""))
+
+
+def dumps(document):
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,141 @@
+"""Build options: their names, allowed values and defaults, validated in one place.
+
+Values come from the command line (`name=value`) and optionally from a file
+(`config=release.py`, Python assignments) for repeatable release builds; the
+command line wins.
+"""
+import os
+import re
+from dataclasses import dataclass
+
+from . import recipes
+from .errors import ArmpyError
+from .targets import DEFAULT_TARGET, TARGETS
+
+# Build options grammar: [freethreaded+]<optimisation>. All are recognised so
+# that names stay stable; only those in SUPPORTED_BUILD_OPTIONS build today.
+OPTIMISATIONS = ("noopt", "lto", "pgo", "pgo+lto", "debug")
+BUILD_OPTIONS_RE = re.compile(r"^(freethreaded\+)?(noopt|lto|pgo|pgo\+lto|debug)$")
+SUPPORTED_BUILD_OPTIONS = ("noopt", "lto")
+DEFAULT_BUILD_OPTIONS = "lto"
+BUILD_TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._]*$")
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    help: str
+    default: str
+    choices: tuple = ()
+
+
+def python_versions():
+    return tuple(recipes.load("cpython").VERSIONS)
+
+
+def option_table():
+    return [
+        Option("target", "target triple", DEFAULT_TARGET, tuple(TARGETS)),
+        Option("toolchain", "compiler toolchain (default: the target's first)", "",
+               tuple(sorted({t for target in TARGETS.values() for t in target.toolchains}))),
+        Option("python", "CPython version (major.minor or exact)", python_versions()[0],
+               python_versions()),
+        Option("build_options", "optimisation, optionally prefixed 'freethreaded+'",
+               DEFAULT_BUILD_OPTIONS, SUPPORTED_BUILD_OPTIONS),
+        Option("build_tag", "release tag in artifact names (letters, digits, '.', '_')", "dev"),
+        Option("cache_dir", "verified source cache", os.path.join(".cache", "sources")),
+        Option("build_dir", "intermediate build trees", "build"),
+        Option("dist_dir", "where finished artifacts are published", "dist"),
+        Option("jobs", "parallel jobs inside each component build", str(os.cpu_count() or 2)),
+        Option("config", "file of name = 'value' lines read before the command line", ""),
+    ]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    target: object
+    toolchain: str
+    python: str            # exact version, e.g. 3.13.15
+    build_options: str
+    build_tag: str
+    cache_dir: str
+    build_dir: str
+    dist_dir: str
+    jobs: int
+
+
+def read_config_file(path):
+    values = {}
+    try:
+        with open(path) as f:
+            exec(compile(f.read(), path, "exec"), {}, values)
+    except OSError as error:
+        raise ArmpyError(f"config file {path}: {error.strerror}") from None
+    except SyntaxError as error:
+        raise ArmpyError(f"config file {path}: line {error.lineno}: {error.msg}") from None
+    return {k: str(v) for k, v in values.items() if not k.startswith("_")}
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ArmpyError(f"unknown {name} '{value}' (valid: {', '.join(choices)})")
+
+
+def resolve(arguments):
+    """Validate raw name=value arguments; return BuildOptions or raise ArmpyError."""
+    table = {o.name: o for o in option_table()}
+    raw = {}
+    if arguments.get("config"):
+        raw.update(read_config_file(arguments["config"]))
+    raw.update(arguments)
+    unknown = sorted(set(raw) - set(table))
+    if unknown:
+        raise ArmpyError(f"unknown option '{unknown[0]}' (valid: {', '.join(table)})")
+    values = {name: raw.get(name, option.default) for name, option in table.items()}
+
+    _check_choice("target", values["target"], table["target"].choices)
+    target = TARGETS[values["target"]]
+    toolchain = values["toolchain"] or target.toolchains[0]
+    _check_choice(f"toolchain for {target.triple}", toolchain, target.toolchains)
+
+    python = values["python"]
+    versions = recipes.load("cpython").VERSIONS
+    exact = {v.version: k for k, v in versions.items()}
+    if python in exact:
+        python = exact[python]
+    _check_choice("python", python, tuple(versions) + tuple(exact))
+
+    build_options = values["build_options"]
+    if not BUILD_OPTIONS_RE.match(build_options):
+        raise ArmpyError(f"unknown build_options '{build_options}' (valid: "
+                         f"{', '.join(SUPPORTED_BUILD_OPTIONS)}; grammar: "
+                         f"[freethreaded+]{{{'|'.join(OPTIMISATIONS)}}})")
+    if build_options not in SUPPORTED_BUILD_OPTIONS:
+        raise ArmpyError(f"build_options '{build_options}' is not supported yet "
+                         f"(valid: {', '.join(SUPPORTED_BUILD_OPTIONS)})")
+
+    if not BUILD_TAG_RE.match(values["build_tag"]):
+        raise ArmpyError(f"invalid build_tag '{values['build_tag']}' "
+                         "(letters, digits, '.' and '_', starting with a letter or digit)")
+    try:
+        jobs = int(values["jobs"])
+        if jobs < 1:
+            raise ValueError
+    except ValueError:
+        raise ArmpyError(f"invalid jobs '{values['jobs']}' (a whole number of at least 1)") from None
+
+    return BuildOptions(target=target, toolchain=toolchain, python=versions[python].version,
+                        build_options=build_options, build_tag=values["build_tag"],
+                        cache_dir=os.path.abspath(values["cache_dir"]),
+                        build_dir=os.path.abspath(values["build_dir"]),
+                        dist_dir=os.path.abspath(values["dist_dir"]), jobs=jobs)
+
+
+def help_text():
+    lines = ["armpy options (name=value; see README):", ""]
+    for o in option_table():
+        lines.append(f"  {o.name}: {o.help}")
+        if o.choices:
+            lines.append(f"      allowed: {', '.join(o.choices)}")
+        lines.append(f"      default: {o.default or '(see above)'}")
+    return "\n".join(lines) + "\n"

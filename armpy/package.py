@@ -1,0 +1,53 @@
+"""Turning an install tree into the published archives.
+
+Layouts follow the standalone-CPython conventions tools already read:
+  …-{build_options}-full.tar.zst   python/PYTHON.json (first), python/install/…, python/licenses/…
+  …-install_only.tar.gz            python/bin/python3 …, python/licenses/…
+"""
+import hashlib
+import os
+
+from . import archives
+
+
+def artifact_names(opts):
+    stem = f"cpython-{opts.python}+{opts.build_tag}-{opts.target.triple}"
+    return {"full": f"{stem}-{opts.build_options}-full.tar.zst",
+            "install_only": f"{stem}-install_only.tar.gz"}
+
+
+def license_entries(licenses_dir):
+    return [(licenses_dir, rel, f"python/licenses/{rel}")
+            for rel in archives.walk_files(licenses_dir)]
+
+
+def write_full(path, manifest_path, install, licenses_dir):
+    entries = [(os.path.dirname(manifest_path), os.path.basename(manifest_path),
+                "python/PYTHON.json")]
+    entries += [(install, rel, f"python/install/{rel}") for rel in archives.walk_files(install)]
+    entries += license_entries(licenses_dir)
+    archives.write_tar_zst(path, entries)
+
+
+def write_install_only(path, install, licenses_dir):
+    entries = [(install, rel, f"python/{rel}") for rel in archives.walk_files(install)]
+    entries += license_entries(licenses_dir)
+    archives.write_tar_gz(path, entries)
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_sha256sums(dist_dir):
+    """SHA256SUMS over every archive in dist_dir, written atomically."""
+    names = sorted(n for n in os.listdir(dist_dir) if n.endswith((".tar.zst", ".tar.gz")))
+    lines = [f"{sha256_file(os.path.join(dist_dir, n))}  {n}\n" for n in names]
+    tmp = os.path.join(dist_dir, ".SHA256SUMS.tmp")
+    with open(tmp, "w") as f:
+        f.writelines(lines)
+    os.replace(tmp, os.path.join(dist_dir, "SHA256SUMS"))

@@ -1,0 +1,171 @@
+"""Making an installed CPython tree relocatable and free of build-machine paths.
+
+- `bin/python3.X` finds `lib/libpython3.X.so` through `$ORIGIN/../lib`.
+- Scripts get a `/bin/sh` trampoline instead of an absolute `#!` interpreter path.
+- Build configuration (sysconfig data, Makefile, python-config, pkg-config) keeps
+  the flags a user's extension build needs and loses those that point into this
+  machine's build tree, caches or toolchain installation. Compiler names become
+  what a user on the target runs (`gcc`, `clang`), not our cross-compiler paths.
+- `check_no_build_paths` then proves no build path is left in any text file.
+"""
+import ast
+import glob
+import os
+import pprint
+import re
+import shlex
+import subprocess
+
+from .errors import ArmpyError
+
+# What a user on the target calls the compilers this toolchain stands for.
+USER_PROGRAMS = {
+    "gcc": {"cc": "gcc", "cxx": "g++", "ar": "ar", "ranlib": "ranlib"},
+    "clang": {"cc": "clang", "cxx": "clang++", "ar": "llvm-ar", "ranlib": "llvm-ranlib"},
+}
+SHEBANG_TRAMPOLINE = (
+    "#!/bin/sh\n"
+    "'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")/{python}\" \"$0\" \"$@\"\n"
+    "' '''\n"
+)
+
+
+def make_relocatable(install, toolchain, build_paths):
+    version = python_version_of(install)
+    set_rpath(install, version)
+    rewrite_shebangs(install, f"python{version}")
+    scrubber = Scrubber(toolchain, build_paths)
+    for path in config_files(install, version):
+        if path.endswith(".py"):
+            scrub_sysconfigdata(path, scrubber)
+        else:
+            scrub_text_file(path, scrubber)
+    check_no_build_paths(install, build_paths)
+
+
+def python_version_of(install):
+    found = sorted(glob.glob(os.path.join(install, "lib", "python3.*")))
+    dirs = [os.path.basename(p)[len("python"):] for p in found if os.path.isdir(p)]
+    if len(dirs) != 1:
+        raise ArmpyError(f"{install}: expected one lib/python3.X directory, found {dirs}")
+    return dirs[0]
+
+
+def set_rpath(install, version):
+    exe = os.path.join(install, "bin", f"python{version}")
+    subprocess.run(["patchelf", "--set-rpath", "$ORIGIN/../lib", exe], check=True)
+
+
+def rewrite_shebangs(install, python_name):
+    bindir = os.path.join(install, "bin")
+    for name in sorted(os.listdir(bindir)):
+        path = os.path.join(bindir, name)
+        if os.path.islink(path) or not os.path.isfile(path):
+            continue
+        with open(path, "rb") as f:
+            head = f.readline()
+            rest = f.read()
+        if head.startswith(b"#!") and b"python" in head and head.strip() != b"#!/bin/sh":
+            with open(path, "wb") as f:
+                f.write(SHEBANG_TRAMPOLINE.format(python=python_name).encode() + rest)
+
+
+def config_files(install, version):
+    lib = os.path.join(install, "lib")
+    patterns = [f"python{version}/_sysconfigdata_*.py", f"python{version}/config-{version}*/Makefile",
+                f"python{version}/config-{version}*/python-config.py", "pkgconfig/*.pc"]
+    found = [p for pattern in patterns for p in glob.glob(os.path.join(lib, pattern))]
+    found += glob.glob(os.path.join(install, "bin", f"python{version}-config"))
+    return sorted(found)
+
+
+class Scrubber:
+    """Rewrites one configuration value: drops build-path flags, renames tools."""
+
+    def __init__(self, toolchain, build_paths):
+        self.build_paths = [p.rstrip("/") for p in build_paths]
+        user = USER_PROGRAMS[toolchain.name]
+        # Longest first, so "cc + flags" is replaced before a bare program path.
+        renames = {" ".join(toolchain.cc): user["cc"], " ".join(toolchain.cxx): user["cxx"],
+                   toolchain.ar: user["ar"], toolchain.ranlib: user["ranlib"]}
+        self.renames = sorted(renames.items(), key=lambda kv: -len(kv[0]))
+
+    def mentions_build_path(self, text):
+        return any(p in text for p in self.build_paths)
+
+    def flags(self, value):
+        for old, new in self.renames:
+            value = value.replace(old, new)
+        kept = [t for t in value.split(" ") if not self.mentions_build_path(t)]
+        return re.sub(r" {2,}", " ", " ".join(kept)).strip()
+
+    def config_args(self, value):
+        """CONFIG_ARGS is a shell-quoted list: scrub each argument's value."""
+        out = []
+        for arg in shlex.split(value):
+            name, sep, rest = arg.partition("=")
+            if sep and not self.mentions_build_path(name):
+                rest = self.flags(rest)
+                if not rest and self.mentions_build_path(arg):
+                    continue
+                arg = f"{name}={rest}"
+            elif self.mentions_build_path(arg):
+                continue
+            out.append(arg)
+        return " ".join(shlex.quote(a) for a in out)
+
+    def value(self, name, value):
+        if not isinstance(value, str):
+            return value
+        if name == "CONFIG_ARGS":
+            return self.config_args(value)
+        return self.flags(value)
+
+
+def scrub_sysconfigdata(path, scrubber):
+    """Rewrite `build_time_vars = {...}` with scrubbed values, deterministically."""
+    with open(path) as f:
+        text = f.read()
+    prefix, _, literal = text.partition("build_time_vars = ")
+    data = ast.literal_eval(literal)
+    cleaned = {k: scrubber.value(k, v) for k, v in data.items()}
+    with open(path, "w") as f:
+        f.write(prefix + "build_time_vars = " + pprint.pformat(cleaned, width=100) + "\n")
+
+
+def scrub_text_file(path, scrubber):
+    """Makefile, python-config and .pc lines of the form NAME=value (or NAME: value)."""
+    with open(path) as f:
+        lines = f.read().split("\n")
+    out = []
+    for line in lines:
+        match = re.match(r"^(\s*[A-Za-z_][A-Za-z0-9_.]*\s*[:+?]?=\s*|\w+:\s)(.*)$", line)
+        if match:
+            name = match.group(1).split("=")[0].strip()
+            value = (scrubber.config_args(match.group(2)) if name == "CONFIG_ARGS"
+                     else scrubber.flags(match.group(2)))
+            line = match.group(1) + value
+        out.append(line)
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+
+
+def check_no_build_paths(root, build_paths):
+    """Raise ArmpyError listing text files under root that still name a build path."""
+    needles = [p.rstrip("/").encode() for p in build_paths]
+    offenders = []
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path) or name.endswith((".pyc", ".so", ".a", ".o")) \
+                    or ".so." in name:
+                continue
+            with open(path, "rb") as f:
+                data = f.read()
+            if b"\0" in data[:8192]:
+                continue
+            if any(n in data for n in needles):
+                offenders.append(os.path.relpath(path, root))
+    if offenders:
+        raise ArmpyError(f"build-machine paths remain in {len(offenders)} file(s): "
+                         + ", ".join(sorted(offenders)[:10]))

@@ -1,0 +1,70 @@
+"""Smoke test of a packaged install_only archive, run the way a user would run it.
+
+The archive is extracted into a fresh directory whose path contains a space,
+and the interpreter is started by path with a clean environment (on x86_64 the
+kernel hands it to qemu-user through binfmt_misc).
+"""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+from . import archives
+from .errors import ArmpyError
+
+CHECKS_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "smoke_checks.py")
+
+
+def expectations(manifest):
+    versions = {c["name"]: c["version"] for c in manifest["armpy"]["components"]}
+    config = manifest["python_config_vars"]
+    suffix = config.get("EXT_SUFFIX", ".so")
+    return {
+        "openssl": versions["openssl"],
+        "sqlite": versions["sqlite"],
+        "mpdecimal": versions["mpdecimal"],
+        "sha3_256_of_armpy": hashlib.sha3_256(b"armpy").hexdigest(),
+        "suffix": suffix,
+    }
+
+
+def extension_names(python_root, manifest):
+    """Every extension module the build produced: shared ones and built-in ones."""
+    major_minor = manifest["python_major_minor_version"]
+    dynload = os.path.join(python_root, "lib", f"python{major_minor}", "lib-dynload")
+    shared = sorted(n.split(".", 1)[0] for n in os.listdir(dynload) if n.endswith(".so"))
+    return shared + [m for m in manifest["armpy"]["builtin_modules"] if m not in shared]
+
+
+def run(install_only_archive, manifest, workdir):
+    """Return the checks' result dict; raise ArmpyError naming what failed."""
+    os.makedirs(workdir, exist_ok=True)
+    root = tempfile.mkdtemp(prefix="smoke test ", dir=workdir)
+    try:
+        archives.extract(install_only_archive, root)
+        python_root = os.path.join(root, "python")
+        expected = expectations(manifest)
+        expected["extensions"] = extension_names(python_root, manifest)
+        expected_path = os.path.join(root, "expected.json")
+        with open(expected_path, "w") as f:
+            json.dump(expected, f)
+        python = os.path.join(python_root, "bin", "python3")
+        try:
+            out = subprocess.run([python, "-I", CHECKS_SCRIPT, expected_path], env={},
+                                 capture_output=True, text=True, timeout=900)
+        except OSError as error:
+            raise ArmpyError(f"smoke test: cannot start {python}: {error.strerror} "
+                             "(on x86_64, is qemu-user binfmt registered? run ./run build)") from None
+        if out.returncode != 0 or not out.stdout.strip():
+            last = (out.stderr.strip().splitlines() or ["no output"])[-1]
+            raise ArmpyError(f"smoke test: interpreter failed ({last})")
+        result = json.loads(out.stdout)
+        result["extensions_imported"] = len(expected["extensions"])
+        if result["failed"]:
+            raise ArmpyError("smoke test failed: " + "; ".join(
+                f"{name}: {reason}" for name, reason in sorted(result["failed"].items())))
+        return result
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,37 @@
+"""Clang with lld and LLVM's binutils, targeting aarch64-linux-gnu.
+
+Cross builds use Debian's arm64 cross sysroot (libc6-dev-arm64-cross and the
+gcc cross runtime), which clang finds from --target; native builds on aarch64
+use the host's own.
+"""
+from armpy.toolchain import (Toolchain, check_compiles, find_program, first_line_of,
+                             host_runs_target)
+
+PACKAGES = "clang lld llvm"
+CROSS_PACKAGES = PACKAGES + " libc6-dev-arm64-cross libgcc-12-dev-arm64-cross"
+
+
+def generate(env):
+    target = env["ARMPY_TARGET"]
+    native = host_runs_target(target)
+    package = PACKAGES if native else CROSS_PACKAGES
+    flags = ("-fuse-ld=lld",) if native else (f"--target={target.gnu_triple}", "-fuse-ld=lld")
+    find_program("ld.lld", "lld")
+    cc = (find_program("clang", package),) + flags
+    check_compiles(cc, package)
+    env["TOOLCHAIN"] = Toolchain(
+        name="clang", target=target, cross=not native, cc=cc,
+        cxx=(find_program("clang++", package),) + flags,
+        ar=find_program("llvm-ar", "llvm"),
+        ranlib=find_program("llvm-ranlib", "llvm"),
+        strip=find_program("llvm-strip", "llvm"),
+        version=first_line_of([cc[0]]),
+    )
+
+
+def exists(env):
+    try:
+        generate(env.Clone())
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,33 @@
+"""GCC: Debian's aarch64-linux-gnu cross compiler, or the native gcc on aarch64 hosts.
+
+The glibc floor is that of the libc the compiler links against (Debian 12: 2.36).
+"""
+from armpy.toolchain import (Toolchain, check_compiles, find_program, first_line_of,
+                             host_runs_target)
+
+CROSS_PACKAGES = "gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross"
+
+
+def generate(env):
+    target = env["ARMPY_TARGET"]
+    native = host_runs_target(target)
+    prefix = "" if native else f"{target.gnu_triple}-"
+    package = "build-essential" if native else CROSS_PACKAGES
+    cc = (find_program(f"{prefix}gcc", package),)
+    check_compiles(cc, package)
+    env["TOOLCHAIN"] = Toolchain(
+        name="gcc", target=target, cross=not native, cc=cc,
+        cxx=(find_program(f"{prefix}g++", package),),
+        ar=find_program(f"{prefix}gcc-ar", package),
+        ranlib=find_program(f"{prefix}gcc-ranlib", package),
+        strip=find_program(f"{prefix}strip", package),
+        version=first_line_of(list(cc)),
+    )
+
+
+def exists(env):
+    try:
+        generate(env.Clone())
+        return True
+    except Exception:
+        return False
