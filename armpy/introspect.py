@@ -27,7 +27,8 @@ print(json.dumps({
 
 
 def probe(python, runner):
-    command = list(runner) + [python, "-I", "-c", PROBE]
+    # -B: asking must not add bytecode files to the tree being packaged.
+    command = list(runner) + [python, "-I", "-B", "-c", PROBE]
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:

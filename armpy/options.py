@@ -36,8 +36,8 @@ def python_versions():
 def option_table():
     return [
         Option("target", "target triple", DEFAULT_TARGET, tuple(TARGETS)),
-        Option("toolchain", "compiler toolchain (default: the target's first)", "",
-               tuple(sorted({t for target in TARGETS.values() for t in target.toolchains}))),
+        Option("toolchain", "compiler toolchain; empty means the target's first", "",
+               tuple(dict.fromkeys(t for target in TARGETS.values() for t in target.toolchains))),
         Option("python", "CPython version (major.minor or exact)", python_versions()[0],
                python_versions()),
         Option("build_options", "optimisation, optionally prefixed 'freethreaded+'",
@@ -137,5 +137,5 @@ def help_text():
         lines.append(f"  {o.name}: {o.help}")
         if o.choices:
             lines.append(f"      allowed: {', '.join(o.choices)}")
-        lines.append(f"      default: {o.default or '(see above)'}")
+        lines.append(f"      default: {o.default or '(empty)'}")
     return "\n".join(lines) + "\n"

@@ -116,9 +116,12 @@ def download(url, dest, label, retries=3, timeout=(15, 60)):
                 return
         except requests.RequestException as error:
             last_error = error
+            if "Failed to resolve" in str(error):
+                # The host is unknown here (e.g. an offline build farm): retrying won't help.
+                raise ArmpyError(f"could not download {url}: host name does not resolve") from None
             if attempt < retries:
                 time.sleep(attempt)
-    raise ArmpyError(f"could not download {url}: {last_error}")
+    raise ArmpyError(f"could not download {url}: {str(last_error)[:200]}")
 
 
 def _progress(label, done, total, end="\r"):

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Measures build times of the default artifact on this machine and records them
+# in benchmarks/results/. Run from the project root: benchmarks/measure.sh
+#   1. cold full build (empty build/, warm source cache: downloads are not build time)
+#   2. no-op rebuild
+#   3. rebuild after touching one CPython patch (only CPython and packaging re-run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./run scons --version >/dev/null   # set-up, outside the measurements
+export PATH="$PWD/.venv/bin:$PATH"
+results=benchmarks/results
+mkdir -p "$results"
+out="$results/$(date -u +%Y%m%d)-$(uname -m).txt"
+jobs=$(nproc)
+
+seconds() { local start=$SECONDS; "$@" >>"$results/last-build.log" 2>&1; echo $((SECONDS - start)); }
+
+rm -rf build dist
+cold=$(seconds scons -j"$jobs")
+noop=$(seconds scons -j"$jobs")
+patch=$(ls patches/cpython/*.patch | head -n 1)
+echo "# benchmark touch" >>"$patch"
+after_patch=$(seconds scons -j"$jobs")
+git checkout -- "$patch"
+restore=$(seconds scons -j"$jobs")
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ)  host: $(uname -m), $(nproc) cores"
+  echo "cold full build (default artifact): ${cold} s"
+  echo "no-op rebuild: ${noop} s"
+  echo "rebuild after touching $(basename "$patch"): ${after_patch} s"
+  echo "rebuild after restoring it: ${restore} s"
+  for f in dist/*.tar.*; do echo "size $(basename "$f"): $(stat -c %s "$f") bytes"; done
+} | tee "$out"

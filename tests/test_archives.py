@@ -1,0 +1,83 @@
+"""Safe extraction and reproducible archive writing."""
+import io
+import os
+import tarfile
+
+import pytest
+
+from armpy import archives
+from armpy.errors import ArmpyError
+
+
+def make_tar(path, members):
+    with tarfile.open(path, "w:gz") as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+
+
+def file_member(name, data=b"x"):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    return info, data
+
+
+def link_member(name, target, kind=tarfile.SYMTYPE):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.linkname = target
+    return info, None
+
+
+@pytest.mark.parametrize("member,reason", [
+    (file_member("/etc/evil"), "absolute path"),
+    (file_member("top/../../evil"), "'..'"),
+    (link_member("top/link", "/etc/passwd"), "leaves the tree"),
+    (link_member("top/link", "../../outside"), "leaves the tree"),
+    (link_member("top/hard", "../outside", tarfile.LNKTYPE), "leaves the tree"),
+])
+def test_unsafe_members_are_refused_before_anything_is_written(tmp_path, member, reason):
+    archive = tmp_path / "bad.tar.gz"
+    make_tar(archive, [file_member("top/ok.txt"), member])
+    dest = tmp_path / "out"
+    dest.mkdir()
+    with pytest.raises(ArmpyError) as error:
+        archives.extract(str(archive), str(dest))
+    assert reason in str(error.value) and member[0].name in str(error.value)
+    assert list(dest.iterdir()) == []
+
+
+def test_truncated_archive_is_refused(tmp_path, bzip2_source):
+    path, _ = bzip2_source
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(open(path, "rb").read()[:300000])
+    with pytest.raises(ArmpyError, match="truncated.tar.gz"):
+        archives.extract(str(truncated), str(tmp_path / "out"))
+
+
+def test_strip_top_extracts_real_source(tmp_path, bzip2_source):
+    path, _ = bzip2_source
+    archives.extract(path, str(tmp_path), strip_top=True)
+    assert (tmp_path / "bzlib.h").exists() and (tmp_path / "LICENSE").exists()
+
+
+def test_writing_is_reproducible_and_normalised(tmp_path):
+    root = tmp_path / "tree"
+    (root / "bin").mkdir(parents=True)
+    (root / "bin" / "tool").write_text("#!/bin/sh\n")
+    os.chmod(root / "bin" / "tool", 0o700)
+    (root / "data.txt").write_text("hello")
+    os.chmod(root / "data.txt", 0o600)
+    os.symlink("tool", root / "bin" / "alias")
+    entries = [(str(root), rel, f"python/{rel}") for rel in archives.walk_files(str(root))]
+    first, second = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
+    archives.write_tar_gz(str(first), entries)
+    os.utime(root / "data.txt", (0, 0))  # a different mtime must not change the bytes
+    archives.write_tar_gz(str(second), entries)
+    assert first.read_bytes() == second.read_bytes()
+    with tarfile.open(first) as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members] == ["python/bin/alias", "python/bin/tool", "python/data.txt"]
+    assert {m.mtime for m in members} == {archives.FIXED_MTIME}
+    assert {(m.uid, m.gid, m.uname) for m in members} == {(0, 0, "root")}
+    modes = {m.name: m.mode for m in members}
+    assert modes["python/bin/tool"] == 0o755 and modes["python/data.txt"] == 0o644

@@ -1,0 +1,243 @@
+"""End to end: real sources -> real gcc and clang builds -> archives -> run under qemu/natively.
+
+These share build/ and .cache/ with `./run build`, so after one build they
+only repeat what changed. Each toolchain's artifacts go to their own dist dir.
+"""
+import base64
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+
+import pytest
+import zstandard
+from elftools.elf.elffile import ELFFile
+
+from armpy import archives, manifest, options, package
+from conftest import ROOT, scons
+
+pytestmark = pytest.mark.build
+
+# gcc builds the README's default artifact (lto); clang builds noopt to keep CI short.
+BUILDS = {"gcc": "lto", "clang": "noopt"}
+BUILD_PATH_MARKERS = [os.path.join(ROOT, "build"), os.path.join(ROOT, ".cache"), ROOT,
+                      "/usr/lib/gcc-cross", "/usr/bin/aarch64-linux-gnu-"]
+
+
+class Artifact:
+    def __init__(self, dist, toolchain, build_options):
+        self.dist = dist
+        self.toolchain = toolchain
+        self.opts = options.resolve({"toolchain": toolchain, "build_options": build_options,
+                                     "dist_dir": dist})
+        names = package.artifact_names(self.opts)
+        self.full = os.path.join(dist, names["full"])
+        self.install_only = os.path.join(dist, names["install_only"])
+        self.smoke = self.install_only.replace(".tar.gz", ".smoke.json")
+        with tarfile.open(fileobj=zstd_reader(self.full), mode="r|") as tar:
+            first = tar.next()
+            self.first_member = first.name
+            self.manifest = json.load(tar.extractfile(first))
+
+
+def zstd_reader(path):
+    return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"))
+
+
+@pytest.fixture(scope="session", params=sorted(BUILDS))
+def artifact(request, tmp_path_factory):
+    toolchain = request.param
+    dist = str(tmp_path_factory.mktemp(f"dist-{toolchain}"))
+    scons(f"toolchain={toolchain}", f"build_options={BUILDS[toolchain]}", f"dist_dir={dist}",
+          f"-j{os.cpu_count()}", timeout=3 * 3600)
+    return Artifact(dist, toolchain, BUILDS[toolchain])
+
+
+@pytest.fixture
+def extracted(artifact, tmp_path):
+    """The install_only archive extracted under a path with a space, then moved elsewhere."""
+    first = tmp_path / "first place"
+    first.mkdir()
+    archives.extract(artifact.install_only, str(first))
+    moved = tmp_path / "moved here" / "py thon"
+    moved.parent.mkdir()
+    shutil.move(str(first / "python"), str(moved))
+    return moved
+
+
+def run_python(python, *args, **kwargs):
+    # A clean environment: the interpreter must find everything on its own.
+    return subprocess.run([str(python), *args], env=kwargs.pop("env", {}), capture_output=True,
+                          text=True, timeout=kwargs.pop("timeout", 600), **kwargs)
+
+
+def test_published_files_and_checksums(artifact):
+    assert os.path.exists(artifact.full) and os.path.exists(artifact.install_only)
+    sums = open(os.path.join(artifact.dist, "SHA256SUMS")).read().splitlines()
+    listed = dict(reversed(line.split("  ")) for line in sums)
+    for path in (artifact.full, artifact.install_only):
+        assert listed[os.path.basename(path)] == package.sha256_file(path)
+    smoke = json.load(open(artifact.smoke))
+    assert smoke["failed"] == {} and "openssl_version" in smoke["passed"]
+    assert smoke["extensions_imported"] >= 60
+    assert not [n for n in os.listdir(artifact.dist) if n.endswith(".tmp")]
+
+
+def test_full_archive_layout_and_manifest(artifact):
+    assert artifact.first_member == "python/PYTHON.json"
+    manifest.validate(artifact.manifest)
+    m = artifact.manifest
+    assert m["target_triple"] == "aarch64-unknown-linux-gnu"
+    assert m["build_options"] == BUILDS[artifact.toolchain]
+    assert m["python_platform_tag"] == "linux-aarch64" and m["python_tag"] == "cp313"
+    assert m["armpy"]["toolchain"]["name"] == artifact.toolchain
+    components = {c["name"]: c for c in m["armpy"]["components"]}
+    assert set(components) >= {"cpython", "openssl", "sqlite", "zlib", "libedit", "zstd"}
+    assert all(len(c["source"]["sha256"]) == 64 for c in components.values())
+    with tarfile.open(fileobj=zstd_reader(artifact.full), mode="r|") as tar:
+        members = [(t.name, t.mtime, t.uid, t.gid) for t in tar]
+    names = [n for n, *_ in members]
+    assert names[1:] == sorted(names[1:])
+    assert {(mt, u, g) for _, mt, u, g in members} == {(archives.FIXED_MTIME, 0, 0)}
+    assert "python/" + m["python_exe"] in names
+    for name in components:
+        assert f"python/licenses/LICENSE.{name}.txt" in names
+
+
+def test_runs_relocated_without_environment(extracted, artifact):
+    probe = ("import json, sys, sysconfig; print(json.dumps([sys.prefix, "
+             "sysconfig.get_config_var('LIBDIR'), sysconfig.get_paths()['include'], "
+             "sysconfig.get_config_var('INCLUDEPY'), sys.hash_info.algorithm]))")
+    result = run_python(extracted / "bin" / "python3", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    prefix, libdir, include, includepy, hash_algorithm = json.loads(result.stdout)
+    assert prefix == str(extracted)
+    assert libdir == str(extracted / "lib") and os.path.isdir(libdir)
+    assert include == includepy == str(extracted / "include" / "python3.13")
+    assert hash_algorithm == "siphash13"
+
+
+def test_no_build_machine_paths_in_install_tree(extracted):
+    offenders = []
+    for dirpath, _dirs, files in os.walk(extracted):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path):
+                continue
+            data = open(path, "rb").read()
+            if b"\0" in data[:8192]:
+                continue
+            offenders += [(path, m) for m in BUILD_PATH_MARKERS if m.encode() in data]
+    assert offenders == []
+    for script in ("pip3", "pydoc3.13", "idle3.13"):
+        head = open(extracted / "bin" / script, "rb").readline()
+        assert head == b"#!/bin/sh\n", (script, head)
+    config = subprocess.run(["sh", str(extracted / "bin" / "python3.13-config"), "--cflags",
+                             "--ldflags"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert config.returncode == 0, config.stderr
+    assert str(extracted / "include" / "python3.13") in config.stdout
+    assert not [m for m in BUILD_PATH_MARKERS if m in config.stdout]
+
+
+def test_pip_script_and_venv_and_local_wheel_from_moved_copy(extracted, tmp_path):
+    pip = run_python(extracted / "bin" / "pip3", "--version")
+    assert pip.returncode == 0 and str(extracted) in pip.stdout, pip.stderr
+    venv = tmp_path / "a venv"
+    made = run_python(extracted / "bin" / "python3", "-m", "venv", str(venv))
+    assert made.returncode == 0, made.stderr
+    wheel = tmp_path / "armpy_probe-1.0-py3-none-any.whl"
+    write_wheel(wheel, "armpy_probe", "1.0", "ANSWER = 42\n")
+    installed = run_python(venv / "bin" / "python", "-m", "pip", "install", "--no-index",
+                           str(wheel), timeout=900)
+    assert installed.returncode == 0, installed.stderr
+    answer = run_python(venv / "bin" / "python", "-c",
+                        "import armpy_probe, sys; print(armpy_probe.ANSWER, sys.prefix != sys.base_prefix)")
+    assert answer.stdout.split() == ["42", "True"], answer.stderr
+
+
+def write_wheel(path, name, version, code):
+    dist_info = f"{name}-{version}.dist-info"
+    files = {f"{name}.py": code,
+             f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+             f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: armpy-tests\n"
+                                   "Root-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = []
+    for arcname, text in files.items():
+        digest = hashlib.sha256(text.encode()).digest()
+        encoded = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        record.append(f"{arcname},sha256={encoded},{len(text.encode())}")
+    record.append(f"{dist_info}/RECORD,,")
+    files[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
+    with zipfile.ZipFile(path, "w") as wheel:
+        for arcname, text in files.items():
+            wheel.writestr(arcname, text)
+
+
+EXTENSION_SOURCE = r"""
+#include <Python.h>
+static PyObject *add(PyObject *self, PyObject *args) {
+    long a, b;
+    if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
+    return PyLong_FromLong(a + b);
+}
+static PyMethodDef methods[] = {{"add", add, METH_VARARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "probe", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_probe(void) { return PyModule_Create(&module); }
+"""
+
+
+def test_extension_linking_libpython_loads(extracted, artifact, tmp_path):
+    m = artifact.manifest
+    source = tmp_path / "probe.c"
+    source.write_text(EXTENSION_SOURCE)
+    suffix = m["python_config_vars"]["EXT_SUFFIX"]
+    target = tmp_path / f"probe{suffix}"
+    cc = shlex.split(m["armpy"]["toolchain"]["cc"])
+    compiled = subprocess.run(cc + ["-shared", "-fPIC", "-O2", f"-I{extracted}/include/python3.13",
+                                    str(source), f"-L{extracted}/lib", "-lpython3.13",
+                                    "-o", str(target)], capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stderr
+    with open(target, "rb") as f:
+        needed = [t.needed for t in ELFFile(f).get_section_by_name(".dynamic").iter_tags()
+                  if t.entry.d_tag == "DT_NEEDED"]
+    assert "libpython3.13.so.1.0" in needed
+    result = run_python(extracted / "bin" / "python3", "-c",
+                        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import probe; "
+                        "print(probe.add(40, 2))")
+    assert result.stdout.strip() == "42", result.stderr
+
+
+def test_interrupted_packaging_leaves_nothing_and_resumes(artifact, tmp_path):
+    if artifact.toolchain != "gcc":
+        pytest.skip("one toolchain is enough to show interrupt-and-resume")
+    dist = tmp_path / "dist"
+    args = [os.path.join(os.path.dirname(sys.executable), "scons"), "-C", ROOT, "toolchain=gcc",
+            f"build_options={BUILDS['gcc']}", f"dist_dir={dist}"]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if "package and smoke-test" in line:
+            time.sleep(5)  # well inside packaging: archives are being written
+            os.killpg(process.pid, signal.SIGINT)
+            break
+    process.communicate(timeout=600)
+    assert any("package and smoke-test" in line for line in seen), "".join(seen)
+    leftovers = os.listdir(dist) if dist.exists() else []
+    assert not [n for n in leftovers if n.endswith((".tar.gz", ".tar.zst", ".tmp"))], leftovers
+    scons("toolchain=gcc", f"build_options={BUILDS['gcc']}", f"dist_dir={dist}")
+    published = sorted(os.listdir(dist))
+    assert os.path.basename(artifact.full) in published
+    # Same inputs, same bytes: the resumed run reproduces the first build's archives.
+    assert package.sha256_file(dist / os.path.basename(artifact.full)) == \
+        package.sha256_file(artifact.full)
+    assert package.sha256_file(dist / os.path.basename(artifact.install_only)) == \
+        package.sha256_file(artifact.install_only)

@@ -1,0 +1,56 @@
+"""Bad options give one line naming the problem and the valid choices."""
+import os
+
+import pytest
+
+from armpy import options
+from armpy.errors import ArmpyError
+from conftest import scons
+
+
+@pytest.mark.parametrize("argument,expected", [
+    ("target=riscv64-unknown-linux-gnu", "valid: aarch64-unknown-linux-gnu"),
+    ("toolchain=msvc", "valid: gcc, clang"),
+    ("python=2.7", "valid: 3.13"),
+    ("build_options=fast", "grammar: [freethreaded+]{noopt|lto|pgo|pgo+lto|debug}"),
+    ("build_options=pgo+lto", "not supported yet (valid: noopt, lto)"),
+    ("build_tag=has space", "invalid build_tag"),
+    ("colour=blue", "unknown option 'colour'"),
+])
+def test_bad_option_is_one_line_error(argument, expected):
+    result = scons(argument, "-n", check=False)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("armpy: error:"), result.stderr
+    assert expected in lines[0]
+
+
+def test_help_lists_options_with_choices_and_defaults():
+    result = scons("--help")
+    for text in ("target: target triple", "allowed: gcc, clang", "allowed: noopt, lto",
+                 "default: lto", "default: dev"):
+        assert text in result.stdout
+
+
+def test_config_file_sets_options_and_command_line_wins(tmp_path):
+    config = tmp_path / "release.py"
+    config.write_text("build_tag = '20261121'\nbuild_options = 'noopt'\n")
+    opts = options.resolve({"config": str(config), "build_options": "lto"})
+    assert opts.build_tag == "20261121" and opts.build_options == "lto"
+    assert opts.python == "3.13.15" and opts.toolchain == "gcc"
+
+
+def test_config_file_errors_name_the_file(tmp_path):
+    config = tmp_path / "broken.py"
+    config.write_text("build_tag = \n")
+    with pytest.raises(ArmpyError, match="broken.py: line 1"):
+        options.resolve({"config": str(config)})
+
+
+def test_missing_compiler_names_the_package(tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path))  # nothing installed on this PATH
+    for toolchain, package in (("gcc", "gcc-aarch64-linux-gnu"), ("clang", "lld")):
+        result = scons(f"toolchain={toolchain}", "-n", env=env, check=False)
+        assert result.returncode == 2, result.stderr
+        line = result.stderr.strip().splitlines()[-1]
+        assert "not found: install it with 'apt-get install" in line and package in line
