@@ -72,6 +72,9 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
         raise ArmpyError(f"cpython: required extension modules not built: {', '.join(missing)}; "
                          f"see 'checksharedmods' in {log_path}")
     b.make("install", f"DESTDIR={stage}")
+    major_minor = opts.python.rsplit(".", 1)[0]
+    python = os.path.join(stage, "install", "bin", f"python{major_minor}")
+    b.run([*toolchain.runner(), python, "-m", "ensurepip", "--default-pip"], cwd=stage)
     shutil.rmtree(srcdir)
     return builder.component_metadata(recipe, source) | {
         "version": opts.python, "configure_args": args}

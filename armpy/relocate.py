@@ -36,7 +36,7 @@ def make_relocatable(install, toolchain, build_paths):
     rewrite_shebangs(install, f"python{version}")
     scrubber = Scrubber(toolchain, build_paths)
     for path in config_files(install, version):
-        if path.endswith(".py"):
+        if os.path.basename(path).startswith("_sysconfigdata_"):
             scrub_sysconfigdata(path, scrubber)
         else:
             scrub_text_file(path, scrubber)

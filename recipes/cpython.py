@@ -55,6 +55,9 @@ CROSS_ANSWERS = {
     "ac_cv_aligned_required": "no",
     # glibc's sem_getvalue works; the probe needs to run a target program.
     "ac_cv_broken_sem_getvalue": "no",
+    # glibc's getaddrinfo is correct; the probe needs to run a target program
+    # and would otherwise stop configure (or force --disable-ipv6).
+    "ac_cv_buggy_getaddrinfo": "no",
 }
 
 # Modules whose libraries we do not ship: turned off so host copies cannot leak in.
@@ -70,7 +73,10 @@ def configure_args(target, build_options, cross):
     args = [
         "--prefix=/install",
         "--enable-shared",
-        "--with-ensurepip=install",
+        # pip is installed afterwards by the target interpreter itself: in a
+        # cross build, configure's ensurepip step would run the build-python
+        # and install into the build-python's prefix.
+        "--with-ensurepip=no",
         "--with-system-expat",
         "--with-system-libmpdec",
         "--with-readline=editline",
