@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 
-from . import builder, recipes
+from . import builder, recipes, relocate
 from .errors import ArmpyError
 from .toolchain import Toolchain, first_line_of
 
@@ -74,6 +74,7 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     b.make("install", f"DESTDIR={stage}")
     major_minor = opts.python.rsplit(".", 1)[0]
     python = os.path.join(stage, "install", "bin", f"python{major_minor}")
+    relocate.set_rpath(os.path.join(stage, "install"), major_minor)
     b.run([*toolchain.runner(), python, "-m", "ensurepip", "--default-pip"], cwd=stage)
     shutil.rmtree(srcdir)
     return builder.component_metadata(recipe, source) | {

@@ -1,6 +1,7 @@
 """Making an installed CPython tree relocatable and free of build-machine paths.
 
-- `bin/python3.X` finds `lib/libpython3.X.so` through `$ORIGIN/../lib`.
+- `bin/python3.X` finds `lib/libpython3.X.so` through `$ORIGIN/../lib` (set by
+  `set_rpath` right after installation, so the interpreter can run pip's install).
 - Scripts get a `/bin/sh` trampoline instead of an absolute `#!` interpreter path.
 - Build configuration (sysconfig data, Makefile, python-config, pkg-config) keeps
   the flags a user's extension build needs and loses those that point into this
@@ -32,7 +33,6 @@ SHEBANG_TRAMPOLINE = (
 
 def make_relocatable(install, toolchain, build_paths):
     version = python_version_of(install)
-    set_rpath(install, version)
     rewrite_shebangs(install, f"python{version}")
     scrubber = Scrubber(toolchain, build_paths)
     for path in config_files(install, version):

@@ -62,3 +62,12 @@ def check_compiles(cc, apt_package):
         detail = (probe.stderr.strip().splitlines() or ["no output"])[-1]
         raise ArmpyError(f"{' '.join(cc)} cannot link a target program ({detail}): "
                          f"install it with 'apt-get install {apt_package}'")
+
+
+def can_generate(generate, env):
+    """A tool's exists(): true when generate() finds everything it needs."""
+    try:
+        generate(env.Clone())
+        return True
+    except ArmpyError:
+        return False

@@ -21,12 +21,13 @@ import zstandard
 from elftools.elf.elffile import ELFFile
 
 from armpy import archives, manifest, options, package
+from armpy.errors import ArmpyError
 from conftest import ROOT, scons
 
 pytestmark = pytest.mark.build
 
-# gcc builds the README's default artifact (lto); clang builds noopt to keep CI short.
-BUILDS = {"gcc": "lto", "clang": "noopt"}
+# gcc builds the README's default artifact; clang the same options, to compare like with like.
+BUILDS = {"gcc": options.DEFAULT_BUILD_OPTIONS, "clang": options.DEFAULT_BUILD_OPTIONS}
 BUILD_PATH_MARKERS = [os.path.join(ROOT, "build"), os.path.join(ROOT, ".cache"), ROOT,
                       "/usr/lib/gcc-cross", "/usr/bin/aarch64-linux-gnu-"]
 
@@ -109,6 +110,24 @@ def test_full_archive_layout_and_manifest(artifact):
     assert "python/" + m["python_exe"] in names
     for name in components:
         assert f"python/licenses/LICENSE.{name}.txt" in names
+
+
+@pytest.mark.parametrize("breakage", ["drop python_tag", "bad build_options", "bad sha256",
+                                      "absolute python_exe", "unknown field"])
+def test_manifest_schema_rejects_broken_copies(artifact, breakage):
+    broken = json.loads(json.dumps(artifact.manifest))
+    if breakage == "drop python_tag":
+        del broken["python_tag"]
+    elif breakage == "bad build_options":
+        broken["build_options"] = "turbo"
+    elif breakage == "bad sha256":
+        broken["armpy"]["components"][0]["source"]["sha256"] = "not-a-hash"
+    elif breakage == "absolute python_exe":
+        broken["python_exe"] = "/usr/bin/python3"
+    else:
+        broken["surprise"] = True
+    with pytest.raises(ArmpyError, match="PYTHON.json violates its schema"):
+        manifest.validate(broken)
 
 
 def test_runs_relocated_without_environment(extracted, artifact):

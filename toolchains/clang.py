@@ -4,8 +4,8 @@ Cross builds use Debian's arm64 cross sysroot (libc6-dev-arm64-cross and the
 gcc cross runtime), which clang finds from --target; native builds on aarch64
 use the host's own.
 """
-from armpy.toolchain import (Toolchain, check_compiles, find_program, first_line_of,
-                             host_runs_target)
+from armpy.toolchain import (Toolchain, can_generate, check_compiles, find_program,
+                             first_line_of, host_runs_target)
 
 PACKAGES = "clang lld llvm"
 CROSS_PACKAGES = PACKAGES + " libc6-dev-arm64-cross libgcc-12-dev-arm64-cross"
@@ -30,8 +30,4 @@ def generate(env):
 
 
 def exists(env):
-    try:
-        generate(env.Clone())
-        return True
-    except Exception:
-        return False
+    return can_generate(generate, env)

@@ -2,8 +2,8 @@
 
 The glibc floor is that of the libc the compiler links against (Debian 12: 2.36).
 """
-from armpy.toolchain import (Toolchain, check_compiles, find_program, first_line_of,
-                             host_runs_target)
+from armpy.toolchain import (Toolchain, can_generate, check_compiles, find_program,
+                             first_line_of, host_runs_target)
 
 CROSS_PACKAGES = "gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross"
 
@@ -26,8 +26,4 @@ def generate(env):
 
 
 def exists(env):
-    try:
-        generate(env.Clone())
-        return True
-    except Exception:
-        return False
+    return can_generate(generate, env)
