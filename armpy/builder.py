@@ -28,7 +28,8 @@ def base_environment():
 class Builder:
     """What a recipe's build steps see: the toolchain, paths, and how to run things."""
 
-    def __init__(self, recipe, toolchain, srcdir, prefix, dep_prefixes, jobs, log_path):
+    def __init__(self, recipe, toolchain, srcdir, prefix, dep_prefixes, jobs, log_path,
+                 base_cflags=BASE_CFLAGS):
         self.recipe = recipe
         self.toolchain = toolchain
         self.target = toolchain.target
@@ -38,7 +39,7 @@ class Builder:
         self.jobs = jobs
         self.log_path = log_path
         # Keep build paths out of the objects: debug info, __FILE__ in asserts.
-        self.cflags = BASE_CFLAGS + [f"-ffile-prefix-map={srcdir}=/armpy/src/{recipe.NAME}"]
+        self.cflags = list(base_cflags) + [f"-ffile-prefix-map={srcdir}=/armpy/src/{recipe.NAME}"]
 
     def dep_prefix(self, name):
         return self.dep_prefixes[name]

@@ -58,7 +58,9 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     srcdir = os.path.join(workdir, "cpython")
     source = builder.prepare_source(recipe, entry.sources, cache_dir=opts.cache_dir,
                                     srcdir=srcdir, log_path=log_path, version=opts.python)
-    b = builder.Builder(recipe, toolchain, srcdir, "/install", dep_prefixes, opts.jobs, log_path)
+    # CPython chooses its own optimisation flags (-O3, and -fPIC where needed).
+    b = builder.Builder(recipe, toolchain, srcdir, "/install", dep_prefixes, opts.jobs, log_path,
+                        base_cflags=[])
     args = recipe.configure_args(toolchain.target, opts.build_options, toolchain.cross)
     if toolchain.cross:
         args += [f"--build={host_triple()}", f"--host={toolchain.target.gnu_triple}",

@@ -134,11 +134,17 @@ def scrub_sysconfigdata(path, scrubber):
 
 
 def scrub_text_file(path, scrubber):
-    """Makefile, python-config and .pc lines of the form NAME=value (or NAME: value)."""
+    """Makefile, python-config and .pc lines of the form NAME=value (or NAME: value).
+
+    pkg-config files get a prefix relative to their own location, which
+    pkg-config and pkgconf both resolve.
+    """
     with open(path) as f:
         lines = f.read().split("\n")
     out = []
     for line in lines:
+        if path.endswith(".pc") and line.startswith("prefix="):
+            line = "prefix=${pcfiledir}/../.."
         match = re.match(r"^(\s*[A-Za-z_][A-Za-z0-9_.]*\s*[:+?]?=\s*|\w+:\s)(.*)$", line)
         if match:
             name = match.group(1).split("=")[0].strip()

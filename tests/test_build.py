@@ -163,6 +163,13 @@ def test_no_build_machine_paths_in_install_tree(extracted):
     assert config.returncode == 0, config.stderr
     assert str(extracted / "include" / "python3.13") in config.stdout
     assert not [m for m in BUILD_PATH_MARKERS if m in config.stdout]
+    pkgconfig = subprocess.run(["pkg-config", "--cflags", "--libs", "python3-embed"],
+                               capture_output=True, text=True,
+                               env={"PATH": "/usr/bin:/bin",
+                                    "PKG_CONFIG_LIBDIR": str(extracted / "lib" / "pkgconfig")})
+    assert pkgconfig.returncode == 0, pkgconfig.stderr
+    flags = pkgconfig.stdout.split()
+    assert f"-I{extracted}/include/python3.13" in flags and f"-L{extracted}/lib" in flags
 
 
 def test_pip_script_and_venv_and_local_wheel_from_moved_copy(extracted, tmp_path):
