@@ -98,6 +98,7 @@ class Builder:
                   "-DCMAKE_SYSTEM_NAME=Linux", f"-DCMAKE_SYSTEM_PROCESSOR={self.target.machine}",
                   f"-DCMAKE_C_COMPILER={tc.cc[0]}",
                   f"-DCMAKE_C_FLAGS={' '.join(tc.cc[1:] + tuple(self.cflags))}",
+                  f"-DCMAKE_EXE_LINKER_FLAGS={' '.join(tc.ldflags)}",
                   f"-DCMAKE_AR={tc.ar}", f"-DCMAKE_RANLIB={tc.ranlib}", *args])
         self.run(["cmake", "--build", build, "-j", str(self.jobs)])
         self.run(["cmake", "--install", build])

@@ -89,6 +89,8 @@ class Scrubber:
         renames = {" ".join(toolchain.cc): user["cc"], " ".join(toolchain.cxx): user["cxx"],
                    toolchain.ar: user["ar"], toolchain.ranlib: user["ranlib"]}
         self.renames = sorted(renames.items(), key=lambda kv: -len(kv[0]))
+        # Our linker choice (e.g. lld) is not a requirement for users' extension builds.
+        self.dropped = set(toolchain.ldflags)
 
     def mentions_build_path(self, text):
         return any(p in text for p in self.build_paths)
@@ -96,7 +98,8 @@ class Scrubber:
     def flags(self, value):
         for old, new in self.renames:
             value = value.replace(old, new)
-        kept = [t for t in value.split(" ") if not self.mentions_build_path(t)]
+        kept = [t for t in value.split(" ")
+                if not self.mentions_build_path(t) and t not in self.dropped]
         return re.sub(r" {2,}", " ", " ".join(kept)).strip()
 
     def config_args(self, value):

@@ -35,7 +35,7 @@ class Toolchain:
 
     def describe(self):
         return {"name": self.name, "version": self.version, "cross": self.cross,
-                "cc": " ".join(self.cc), "ar": self.ar}
+                "cc": " ".join(self.cc), "ldflags": " ".join(self.ldflags), "ar": self.ar}
 
 
 def host_runs_target(target):

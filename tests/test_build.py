@@ -225,7 +225,7 @@ def test_extension_linking_libpython_loads(extracted, artifact, tmp_path):
     source.write_text(EXTENSION_SOURCE)
     suffix = m["python_config_vars"]["EXT_SUFFIX"]
     target = tmp_path / f"probe{suffix}"
-    cc = shlex.split(m["armpy"]["toolchain"]["cc"])
+    cc = shlex.split(m["armpy"]["toolchain"]["cc"]) + shlex.split(m["armpy"]["toolchain"]["ldflags"])
     compiled = subprocess.run(cc + ["-shared", "-fPIC", "-O2", f"-I{extracted}/include/python3.13",
                                     str(source), f"-L{extracted}/lib", "-lpython3.13",
                                     "-o", str(target)], capture_output=True, text=True)

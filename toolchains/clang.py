@@ -15,10 +15,13 @@ def generate(env):
     target = env["ARMPY_TARGET"]
     native = host_runs_target(target)
     package = PACKAGES if native else CROSS_PACKAGES
-    flags = ("-fuse-ld=lld",) if native else (f"--target={target.gnu_triple}", "-fuse-ld=lld")
+    flags = () if native else (f"--target={target.gnu_triple}",)
+    # The linker is a link-time flag: in CC it would warn on every compile-only
+    # step, and configure scripts that check -Werror (xz) reject that.
+    ldflags = ("-fuse-ld=lld",)
     find_program("ld.lld", "lld")
     cc = (find_program("clang", package),) + flags
-    check_compiles(cc, package)
+    check_compiles(cc + ldflags, package)
     env["TOOLCHAIN"] = Toolchain(
         name="clang", target=target, cross=not native, cc=cc,
         cxx=(find_program("clang++", package),) + flags,
@@ -26,6 +29,7 @@ def generate(env):
         ranlib=find_program("llvm-ranlib", "llvm"),
         strip=find_program("llvm-strip", "llvm"),
         version=first_line_of([cc[0]]),
+        ldflags=ldflags,
     )
 
 
