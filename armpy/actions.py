@@ -94,7 +94,7 @@ def package_and_test(target, source, env):
                         os.path.join(licenses, f"LICENSE.{name}.txt"))
 
     names = package.artifact_names(opts)
-    built = {kind: os.path.join(out_dir, name) for kind, name in names.items()}
+    built = {kind: os.path.join(out_dir, names[kind]) for kind in ("full", "install_only")}
     package.write_full(built["full"], manifest_path, install, licenses)
     package.write_install_only(built["install_only"], install, licenses)
 

@@ -13,7 +13,8 @@ from . import archives
 def artifact_names(opts):
     stem = f"cpython-{opts.python}+{opts.build_tag}-{opts.target.triple}"
     return {"full": f"{stem}-{opts.build_options}-full.tar.zst",
-            "install_only": f"{stem}-install_only.tar.gz"}
+            "install_only": f"{stem}-install_only.tar.gz",
+            "smoke": f"{stem}-install_only.smoke.json"}
 
 
 def license_entries(licenses_dir):

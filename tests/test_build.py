@@ -41,7 +41,7 @@ class Artifact:
         names = package.artifact_names(self.opts)
         self.full = os.path.join(dist, names["full"])
         self.install_only = os.path.join(dist, names["install_only"])
-        self.smoke = self.install_only.replace(".tar.gz", ".smoke.json")
+        self.smoke = os.path.join(dist, names["smoke"])
         with tarfile.open(fileobj=zstd_reader(self.full), mode="r|") as tar:
             first = tar.next()
             self.first_member = first.name
