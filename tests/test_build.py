@@ -168,8 +168,12 @@ def test_no_build_machine_paths_in_install_tree(extracted):
                                env={"PATH": "/usr/bin:/bin",
                                     "PKG_CONFIG_LIBDIR": str(extracted / "lib" / "pkgconfig")})
     assert pkgconfig.returncode == 0, pkgconfig.stderr
-    flags = pkgconfig.stdout.split()
-    assert f"-I{extracted}/include/python3.13" in flags and f"-L{extracted}/lib" in flags
+    # pkg-config escapes spaces and leaves "lib/pkgconfig/../.." as is: read it as a shell would.
+    flags = shlex.split(pkgconfig.stdout)
+    includes = [os.path.normpath(f[2:]) for f in flags if f.startswith("-I")]
+    libdirs = [os.path.normpath(f[2:]) for f in flags if f.startswith("-L")]
+    assert includes == [str(extracted / "include" / "python3.13")]
+    assert libdirs == [str(extracted / "lib")] and "-lpython3.13" in flags
 
 
 def test_pip_script_and_venv_and_local_wheel_from_moved_copy(extracted, tmp_path):
