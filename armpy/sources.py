@@ -78,8 +78,10 @@ def debian_uri(provider):
     """Ask apt where the orig file of a source package lives (no host names in the repo)."""
     spec = f"{provider.package}={provider.version}"
     try:
-        out = subprocess.run(["apt-get", "source", "--print-uris", "-qq", spec],
-                             capture_output=True, text=True, timeout=120)
+        # In an empty directory: apt omits files already present in the current one.
+        with tempfile.TemporaryDirectory() as empty:
+            out = subprocess.run(["apt-get", "source", "--print-uris", "-qq", spec], cwd=empty,
+                                 capture_output=True, text=True, timeout=120)
     except FileNotFoundError:
         raise ArmpyError("apt-get not found: the Debian source provider needs a Debian/Ubuntu "
                          "host (apt)") from None
