@@ -3,7 +3,6 @@
 Every step's output goes to a log file; a failure raises one line naming the
 component and the step, with the log's last lines and its path.
 """
-import glob
 import json
 import os
 import shutil
@@ -196,6 +195,3 @@ def write_json(path, data):
         f.write("\n")
     os.replace(tmp, path)
 
-
-def static_libraries(prefix):
-    return sorted(glob.glob(os.path.join(prefix, "lib", "*.a")))
