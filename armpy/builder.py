@@ -126,7 +126,7 @@ def tail(path, lines=5):
     return "last lines: " + " | ".join(line.strip() for line in last)
 
 
-def prepare_source(recipe, providers, cache_dir, srcdir, log_path, version=None):
+def prepare_source(recipe, providers, cache_dir, srcdir, log_path, version=None, patch=True):
     """Fetch and verify the source, unpack it into a fresh srcdir and apply patches.
 
     Returns a description of the file used (for the manifest).
@@ -136,14 +136,14 @@ def prepare_source(recipe, providers, cache_dir, srcdir, log_path, version=None)
     os.makedirs(srcdir)
     archives.extract(path, srcdir, strip_top=True)
     applied = []
-    for patch in recipes.patches(recipe.NAME, version):
-        with open(log_path, "a") as log, open(patch) as stdin:
+    for patch_file in (recipes.patches(recipe.NAME, version) if patch else []):
+        with open(log_path, "a") as log, open(patch_file) as stdin:
             result = subprocess.run(["patch", "-p1", "--forward", "--batch"], cwd=srcdir,
                                     stdin=stdin, stdout=log, stderr=subprocess.STDOUT)
         if result.returncode != 0:
-            raise ArmpyError(f"{recipe.NAME}: patch {os.path.basename(patch)} does not apply; "
+            raise ArmpyError(f"{recipe.NAME}: patch {os.path.basename(patch_file)} does not apply; "
                              f"full log: {log_path}")
-        applied.append(os.path.relpath(patch, recipes.ROOT))
+        applied.append(os.path.relpath(patch_file, recipes.ROOT))
     return {"file": provider.filename, "sha256": provider.sha256, "from": provider.describe(),
             "patches": applied}
 

@@ -28,13 +28,18 @@ def recipe_and_version(python):
 
 
 def build_host_python(python, workdir, prefix, cache_dir, jobs):
-    """A host interpreter to run CPython's build scripts for a cross build."""
+    """A host interpreter to run CPython's build scripts for a cross build.
+
+    Built from the pristine pinned source: it is a build tool, and our patches
+    concern the distributed interpreter only.
+    """
     recipe, entry = recipe_and_version(python)
     shutil.rmtree(prefix, ignore_errors=True)
     os.makedirs(workdir, exist_ok=True)
     log_path = os.path.join(workdir, "host-python.log")
     srcdir = os.path.join(workdir, "host-python")
-    source = builder.prepare_source(recipe, entry.sources, cache_dir, srcdir, log_path, python)
+    source = builder.prepare_source(recipe, entry.sources, cache_dir, srcdir, log_path,
+                                    patch=False)
     b = builder.Builder(recipe, host_toolchain(), srcdir, prefix, {}, jobs, log_path)
     b.run(["./configure", f"--prefix={prefix}", "--without-ensurepip"])
     b.make()

@@ -17,7 +17,7 @@ from .targets import DEFAULT_TARGET, TARGETS
 OPTIMISATIONS = ("noopt", "lto", "pgo", "pgo+lto", "debug")
 BUILD_OPTIONS_RE = re.compile(r"^(freethreaded\+)?(noopt|lto|pgo|pgo\+lto|debug)$")
 SUPPORTED_BUILD_OPTIONS = ("noopt", "lto")
-DEFAULT_BUILD_OPTIONS = "noopt"
+DEFAULT_BUILD_OPTIONS = "lto"
 BUILD_TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._]*$")
 
 

@@ -26,8 +26,9 @@ from conftest import ROOT, scons
 
 pytestmark = pytest.mark.build
 
-# gcc builds the README's default artifact; clang the same options, to compare like with like.
-BUILDS = {"gcc": options.DEFAULT_BUILD_OPTIONS, "clang": options.DEFAULT_BUILD_OPTIONS}
+# gcc builds the README's default artifact; clang builds noopt, so both option sets are
+# covered and CI stays well inside its time.
+BUILDS = {"gcc": options.DEFAULT_BUILD_OPTIONS, "clang": "noopt"}
 BUILD_PATH_MARKERS = [os.path.join(ROOT, "build"), os.path.join(ROOT, ".cache"), ROOT,
                       "/usr/lib/gcc-cross", "/usr/bin/aarch64-linux-gnu-"]
 

@@ -28,7 +28,7 @@ def test_bad_option_is_one_line_error(argument, expected):
 def test_help_lists_options_with_choices_and_defaults():
     result = scons("--help")
     for text in ("target: target triple", "allowed: gcc, clang", "allowed: noopt, lto",
-                 "default: noopt", "default: dev"):
+                 "default: lto", "default: dev"):
         assert text in result.stdout
 
 
