@@ -23,8 +23,6 @@ def step(function):
         except OSError as error:
             sys.stderr.write(f"armpy: error: {error.filename or ''}: {error.strerror}\n")
             return 1
-        except KeyboardInterrupt:
-            raise
         return 0
     action.__name__ = function.__name__
     return action

@@ -84,8 +84,11 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     relocate.set_rpath(os.path.join(stage, "install"), major_minor)
     b.run([*toolchain.runner(), python, "-m", "ensurepip", "--default-pip"], cwd=stage)
     shutil.rmtree(srcdir)
+    # Recorded without this machine's path to the build-python.
+    recorded = [a if not a.startswith("--with-build-python=")
+                else f"--with-build-python=python{major_minor}" for a in args]
     return builder.component_metadata(recipe, source) | {
-        "version": opts.python, "configure_args": args}
+        "version": opts.python, "configure_args": recorded}
 
 
 def host_triple():

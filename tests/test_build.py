@@ -103,6 +103,7 @@ def test_full_archive_layout_and_manifest(artifact):
     components = {c["name"]: c for c in m["armpy"]["components"]}
     assert set(components) >= {"cpython", "openssl", "sqlite", "zlib", "libedit", "zstd"}
     assert all(len(c["source"]["sha256"]) == 64 for c in components.values())
+    assert not [a for a in m["armpy"]["configure_args"] if ROOT in a]
     with tarfile.open(fileobj=zstd_reader(artifact.full), mode="r|") as tar:
         members = [(t.name, t.mtime, t.uid, t.gid) for t in tar]
     names = [n for n, *_ in members]
