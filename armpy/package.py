@@ -4,10 +4,10 @@ Layouts follow the standalone-CPython conventions tools already read:
   …-{build_options}-full.tar.zst   python/PYTHON.json (first), python/install/…, python/licenses/…
   …-install_only.tar.gz            python/bin/python3 …, python/licenses/…
 """
-import hashlib
 import os
 
 from . import archives
+from .sources import sha256_of
 
 
 def artifact_names(opts):
@@ -36,18 +36,11 @@ def write_install_only(path, install, licenses_dir):
     archives.write_tar_gz(path, entries)
 
 
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
 
 def write_sha256sums(dist_dir):
     """SHA256SUMS over every archive in dist_dir, written atomically."""
     names = sorted(n for n in os.listdir(dist_dir) if n.endswith((".tar.zst", ".tar.gz")))
-    lines = [f"{sha256_file(os.path.join(dist_dir, n))}  {n}\n" for n in names]
+    lines = [f"{sha256_of(os.path.join(dist_dir, n))}  {n}\n" for n in names]
     tmp = os.path.join(dist_dir, ".SHA256SUMS.tmp")
     with open(tmp, "w") as f:
         f.writelines(lines)

@@ -20,7 +20,7 @@ import pytest
 import zstandard
 from elftools.elf.elffile import ELFFile
 
-from armpy import archives, manifest, options, package
+from armpy import archives, manifest, options, package, sources
 from armpy.errors import ArmpyError
 from conftest import ROOT, scons
 
@@ -85,7 +85,7 @@ def test_published_files_and_checksums(artifact):
     sums = open(os.path.join(artifact.dist, "SHA256SUMS")).read().splitlines()
     listed = dict(reversed(line.split("  ")) for line in sums)
     for path in (artifact.full, artifact.install_only):
-        assert listed[os.path.basename(path)] == package.sha256_file(path)
+        assert listed[os.path.basename(path)] == sources.sha256_of(path)
     smoke = json.load(open(artifact.smoke))
     assert smoke["failed"] == {} and "openssl_version" in smoke["passed"]
     assert smoke["extensions_imported"] >= 60
@@ -276,4 +276,4 @@ def test_killed_packaging_leaves_nothing_and_resumes(artifact, tmp_path):
     assert not [n for n in os.listdir(dist) if n.endswith(".tmp")]
     # Same inputs, same bytes: the resumed run reproduces the first build's archives.
     for path in (artifact.full, artifact.install_only):
-        assert package.sha256_file(dist / os.path.basename(path)) == package.sha256_file(path)
+        assert sources.sha256_of(dist / os.path.basename(path)) == sources.sha256_of(path)
