@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 
-from . import builder, cpython, introspect, manifest, package, relocate, smoke
+from . import builder, cpython, introspect, manifest, package, regrtest, relocate, smoke
 from .errors import ArmpyError
 
 
@@ -63,8 +63,8 @@ def build_cpython(target, source, env):
 
 
 @step
-def package_and_test(target, source, env):
-    """PYTHON.json, both archives, smoke test; publish to dist/ only if all pass."""
+def package_and_smoke_test(target, source, env):
+    """PYTHON.json, both archives and the smoke test, in the build's out/ directory."""
     opts, toolchain = env["OPTIONS"], env["TOOLCHAIN"]
     install = os.path.join(env["STAGE"], "install")
     out_dir = env["OUT_DIR"]
@@ -92,26 +92,67 @@ def package_and_test(target, source, env):
                         os.path.join(licenses, f"LICENSE.{name}.txt"))
 
     names = package.artifact_names(opts)
-    built = {kind: os.path.join(out_dir, names[kind]) for kind in ("full", "install_only")}
-    package.write_full(built["full"], manifest_path, install, licenses)
-    package.write_install_only(built["install_only"], install, licenses)
+    package.write_full(os.path.join(out_dir, names["full"]), manifest_path, install, licenses)
+    install_only = os.path.join(out_dir, names["install_only"])
+    package.write_install_only(install_only, manifest_path, install, licenses)
 
-    result = smoke.run(built["install_only"], document, workdir=out_dir)
+    result = smoke.run(install_only, document, workdir=out_dir)
     result["runner"] = "native" if not toolchain.cross else "qemu-user (binfmt_misc)"
-    smoke_path = os.path.join(out_dir, "smoke.json")
-    builder.write_json(smoke_path, result)
+    builder.write_json(os.path.join(out_dir, names["smoke"]), result)
+    print(f"armpy: packaged {names['install_only']} ({len(result['passed'])} smoke checks passed)")
 
-    # Publish: each file appears in dist/ complete or not at all.
+
+@step
+def run_regression_tests(target, source, env):
+    """Run one tier of the regression suite on the packaged install_only archive.
+
+    With unexpected failures the archives are still published, but SHA256SUMS
+    leaves them out and the step fails naming the failing tests.
+    """
+    opts = env["OPTIONS"]
+    names = package.artifact_names(opts)
     os.makedirs(opts.dist_dir, exist_ok=True)
-    published = [(built["full"], str(target[0])), (built["install_only"], str(target[1])),
-                 (smoke_path, str(target[2]))]
-    for src, dest in published:
-        tmp = dest + ".tmp"
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
+    summary = regrtest.run(os.path.join(env["OUT_DIR"], names["install_only"]), env["TIER"],
+                           jobs=os.cpu_count(), output_dir=opts.dist_dir,
+                           workdir=env["OUT_DIR"], covers=[names["full"], names["install_only"]])
+    if not summary["passed"]:
+        publish(opts, env["OUT_DIR"], summary)
+        raise ArmpyError(regrtest.failure_message(summary) + "; published without a "
+                         f"{package.SHA256SUMS} entry")
+
+
+@step
+def publish_artifacts(target, source, env):
+    opts = env["OPTIONS"]
+    summary = read_json(env["REGRTEST_SUMMARY"]) if env.get("REGRTEST_SUMMARY") else None
+    publish(opts, env["OUT_DIR"], summary)
+
+
+def publish(opts, out_dir, summary):
+    """Copy the build's files into dist/, each complete or not at all, then SHA256SUMS.
+
+    dist/ also gets the manifest with the smoke test and the regression-test
+    summary added; the archives themselves stay independent of test timings,
+    so two builds of the same inputs give the same bytes.
+    """
+    names = package.artifact_names(opts)
+    document = read_json(os.path.join(out_dir, "PYTHON.json"))
+    document["armpy"]["smoke_test"] = read_json(os.path.join(out_dir, names["smoke"]))
+    document["armpy"]["regression_tests"] = summary
+    manifest.validate(document)
+    sidecar = os.path.join(out_dir, names["manifest"])
+    with open(sidecar, "w") as f:
+        f.write(manifest.dumps(document))
+    os.makedirs(opts.dist_dir, exist_ok=True)
+    for kind in ("full", "install_only", "smoke", "manifest"):
+        dest = os.path.join(opts.dist_dir, names[kind])
+        shutil.copyfile(os.path.join(out_dir, names[kind]), dest + ".tmp")
+        os.replace(dest + ".tmp", dest)
     package.write_sha256sums(opts.dist_dir)
-    print(f"armpy: published {names['full']} and {names['install_only']} "
-          f"({len(result['passed'])} smoke checks passed)")
+    tested = (f"regression suite {summary['tier']}: "
+              + ("passed" if summary["passed"] else "unexpected failures")) if summary \
+        else "regression suite not run"
+    print(f"armpy: published {names['full']} and {names['install_only']} ({tested})")
 
 
 def read_json(path):

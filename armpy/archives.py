@@ -38,11 +38,39 @@ def _member_problem(member):
     return None
 
 
-def open_tar(path):
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+def _zstd_to_tempfile(path):
+    """Decompress a .tar.zst into an anonymous temporary file (tarfile cannot seek zstd)."""
+    import tempfile
+
+    import zstandard
+
+    out = tempfile.TemporaryFile()
     try:
+        with open(path, "rb") as raw:
+            zstandard.ZstdDecompressor().copy_stream(raw, out)
+    except zstandard.ZstdError as error:
+        out.close()
+        raise ArmpyError(f"{path}: truncated or corrupt zstd archive ({error})") from None
+    out.seek(0)
+    return out
+
+
+def open_tar(path):
+    """Open a tar archive, compressed with gzip, bzip2, xz or zstd, or not at all."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+        if magic == ZSTD_MAGIC:
+            return tarfile.open(fileobj=_zstd_to_tempfile(path))
         return tarfile.open(path)
+    except tarfile.ReadError:
+        raise ArmpyError(f"{path}: not a tar archive (plain, or compressed with gzip, bzip2, "
+                         "xz or zstd)") from None
     except (tarfile.TarError, EOFError, OSError) as error:
-        raise ArmpyError(f"{path}: not a readable tar archive ({error})") from None
+        raise ArmpyError(f"{path}: unreadable archive ({error})") from None
 
 
 def check_members(members, path):

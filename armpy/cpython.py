@@ -9,9 +9,16 @@ import re
 import shutil
 import subprocess
 
-from . import builder, recipes, relocate
+from . import builder, elf, recipes, relocate
 from .errors import ArmpyError
 from .toolchain import Toolchain, first_line_of
+
+
+# bin/python3.X links libpython's objects in, as Debian's interpreter does, so that
+# a copy of it (venv --copies) starts without lib/ beside it; libpython3.X.so is
+# still built and installed for programs that embed Python.
+STATIC_INTERPRETER = ["LINK_PYTHON_OBJS=$(LIBRARY_OBJS)",
+                      "LINK_PYTHON_DEPS=$(LIBRARY_DEPS) $(LIBRARY_OBJS)"]
 
 
 def host_toolchain():
@@ -73,15 +80,19 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     # Static dependencies list their own dependencies (e.g. -lm) only as
     # private libraries; without --static those modules fail to link.
     b.run(["./configure", *args], env={"PKG_CONFIG": "pkg-config --static"})
-    b.make()
+    b.make(*STATIC_INTERPRETER)
     missing = missing_extensions(srcdir, recipe.REQUIRED_EXTENSIONS)
     if missing:
         raise ArmpyError(f"cpython: required extension modules not built: {', '.join(missing)}; "
                          f"see 'checksharedmods' in {log_path}")
-    b.make("install", f"DESTDIR={stage}")
+    b.make("install", f"DESTDIR={stage}", *STATIC_INTERPRETER)
     major_minor = opts.python.rsplit(".", 1)[0]
     python = os.path.join(stage, "install", "bin", f"python{major_minor}")
-    relocate.set_rpath(os.path.join(stage, "install"), major_minor)
+    linked = [n for n in elf.needed_libraries(python) if n.startswith("libpython")]
+    if linked:
+        raise ArmpyError(f"cpython: bin/python{major_minor} needs {linked[0]}; it should have "
+                         f"libpython linked in (see STATIC_INTERPRETER in {__file__})")
+    relocate.set_interpreter_rpath(os.path.join(stage, "install"), major_minor)
     b.run([*toolchain.runner(), python, "-m", "ensurepip", "--default-pip"], cwd=stage)
     shutil.rmtree(srcdir)
     # Recorded without this machine's path to the build-python.

@@ -1,4 +1,4 @@
-"""Reading ELF facts the manifest records (glibc symbol versions), with pyelftools."""
+"""Reading ELF facts (glibc symbol versions, needed libraries) with pyelftools."""
 import os
 import re
 
@@ -20,6 +20,15 @@ def elf_files(root):
             path = os.path.join(dirpath, name)
             if not os.path.islink(path) and is_elf(path):
                 yield path
+
+
+def needed_libraries(path):
+    """The DT_NEEDED entries of an ELF file."""
+    with open(path, "rb") as f:
+        dynamic = ELFFile(f).get_section_by_name(".dynamic")
+        if dynamic is None:
+            return []
+        return [t.needed for t in dynamic.iter_tags() if t.entry.d_tag == "DT_NEEDED"]
 
 
 def glibc_versions(path):

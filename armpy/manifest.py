@@ -11,6 +11,7 @@ SCHEMA_PATH = os.path.join(recipes.ROOT, "schema", "PYTHON.json.schema.json")
 FORMAT_VERSION = "8"
 ARMPY_SCHEMA_VERSION = 1
 TEST_PACKAGE_NAMES = ("test", "tests", "idle_test")
+CONFIGURED_PREFIX = "/install"   # CPython's --prefix; the archives' python/install/
 
 
 def relative_paths(paths, prefix, base="install"):
@@ -34,6 +35,15 @@ def stdlib_test_packages(stdlib_dir):
             found.append(rel.replace(os.sep, "."))
             dirnames[:] = []
     return sorted(found)
+
+
+def configured_vars(facts):
+    """sysconfig variables as configured (--prefix=/install), not where this machine
+    staged the tree; `projectbase` is computed at run time from the executable."""
+    values = {key: value.replace(facts["prefix"], CONFIGURED_PREFIX)
+              for key, value in facts["config_vars"].items()}
+    values["projectbase"] = f"{CONFIGURED_PREFIX}/bin"
+    return values
 
 
 def build(*, facts, install, opts, toolchain, components, cpython_meta):
@@ -62,7 +72,7 @@ def build(*, facts, install, opts, toolchain, components, cpython_meta):
         "python_major_minor_version": major_minor,
         "python_paths": relative_paths(facts["paths"], facts["prefix"]),
         "python_paths_abstract": facts["paths_abstract"],
-        "python_config_vars": facts["config_vars"],
+        "python_config_vars": configured_vars(facts),
         "python_exe": python_exe,
         "python_stdlib_test_packages": stdlib_test_packages(stdlib),
         "python_suffixes": {
@@ -75,7 +85,7 @@ def build(*, facts, install, opts, toolchain, components, cpython_meta):
         "python_bytecode_magic_number": facts["magic"],
         "python_symbol_visibility": "global-default",
         "python_extension_module_loading": ["builtin", "shared-library"],
-        "libpython_link_mode": "shared",
+        "libpython_link_mode": "static",
         "crt_features": crt,
         "licenses": licenses,
         "license_path": "licenses/LICENSE.cpython.txt",
@@ -97,17 +107,28 @@ def load_schema():
         return json.load(f)
 
 
-def validate(document):
-    """Raise ArmpyError naming the first schema violation."""
+def _first_violation(schema, document, label):
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(load_schema())
+    validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise ArmpyError(f"PYTHON.json violates its schema at {where}: {first.message}"
+        raise ArmpyError(f"{label} violates its schema at {where}: {first.message}"
                          + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""))
+
+
+def validate(document):
+    """Raise ArmpyError naming the first schema violation."""
+    _first_violation(load_schema(), document, "PYTHON.json")
+
+
+def validate_regression_summary(document):
+    """The summary file follows the same definition as armpy.regression_tests."""
+    schema = load_schema()
+    _first_violation({"$defs": schema["$defs"], "$ref": "#/$defs/regression_tests"},
+                     document, "regression-test summary")
 
 
 def dumps(document):

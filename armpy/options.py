@@ -42,6 +42,8 @@ def option_table():
                python_versions()),
         Option("build_options", "optimisation, optionally prefixed 'freethreaded+'",
                DEFAULT_BUILD_OPTIONS, SUPPORTED_BUILD_OPTIONS),
+        Option("regrtest", "regression-suite tier run before publishing (none: not tested)",
+               "quick", ("quick", "full", "none")),
         Option("build_tag", "release tag in artifact names (letters, digits, '.', '_')", "dev"),
         Option("cache_dir", "verified source cache", os.path.join(".cache", "sources")),
         Option("build_dir", "intermediate build trees", "build"),
@@ -57,6 +59,7 @@ class BuildOptions:
     toolchain: str
     python: str            # exact version, e.g. 3.13.15
     build_options: str
+    regrtest: str
     build_tag: str
     cache_dir: str
     build_dir: str
@@ -114,6 +117,7 @@ def resolve(arguments):
         raise ArmpyError(f"build_options '{build_options}' is not supported yet "
                          f"(valid: {', '.join(SUPPORTED_BUILD_OPTIONS)})")
 
+    _check_choice("regrtest", values["regrtest"], table["regrtest"].choices)
     if not BUILD_TAG_RE.match(values["build_tag"]):
         raise ArmpyError(f"invalid build_tag '{values['build_tag']}' "
                          "(letters, digits, '.' and '_', starting with a letter or digit)")
@@ -125,7 +129,8 @@ def resolve(arguments):
         raise ArmpyError(f"invalid jobs '{values['jobs']}' (a whole number of at least 1)") from None
 
     return BuildOptions(target=target, toolchain=toolchain, python=versions[python].version,
-                        build_options=build_options, build_tag=values["build_tag"],
+                        build_options=build_options, regrtest=values["regrtest"],
+                        build_tag=values["build_tag"],
                         cache_dir=os.path.abspath(values["cache_dir"]),
                         build_dir=os.path.abspath(values["build_dir"]),
                         dist_dir=os.path.abspath(values["dist_dir"]), jobs=jobs)

@@ -1,7 +1,7 @@
 """Making an installed CPython tree relocatable and free of build-machine paths.
 
-- `bin/python3.X` finds `lib/libpython3.X.so` through `$ORIGIN/../lib` (set by
-  `set_rpath` right after installation, so the interpreter can run pip's install).
+- `bin/python3.X` has libpython linked in; its DT_RPATH `$ORIGIN/../lib` serves
+  extension modules that name libpython3.X.so as a dependency.
 - Scripts get a `/bin/sh` trampoline instead of an absolute `#!` interpreter path.
 - Build configuration (sysconfig data, Makefile, python-config, pkg-config) keeps
   the flags a user's extension build needs and loses those that point into this
@@ -51,9 +51,13 @@ def python_version_of(install):
     return dirs[0]
 
 
-def set_rpath(install, version):
+def set_interpreter_rpath(install, version):
+    """DT_RPATH rather than RUNPATH: it also applies to the dependencies of libraries
+    loaded later, so an extension module linked against libpython3.X.so (as some
+    build systems link them) finds the copy in lib/."""
     exe = os.path.join(install, "bin", f"python{version}")
-    subprocess.run(["patchelf", "--set-rpath", "$ORIGIN/../lib", exe], check=True)
+    subprocess.run(["patchelf", "--force-rpath", "--set-rpath", "$ORIGIN/../lib", exe],
+                   check=True)
 
 
 def rewrite_shebangs(install, python_name):

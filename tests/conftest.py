@@ -1,11 +1,16 @@
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
 
 import pytest
+import zstandard
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from armpy import archives, options, package, regrtest  # noqa: E402
 CACHE_DIR = os.path.join(ROOT, ".cache", "sources")
 
 
@@ -26,3 +31,77 @@ def bzip2_source():
     recipe = recipes.load("bzip2")
     path, provider = sources.fetch(recipe.SOURCES, CACHE_DIR)
     return path, recipe
+
+
+# gcc builds the README's default artifact; clang builds noopt, so both option sets are
+# covered and CI stays well inside its time.
+BUILDS = {"gcc": options.DEFAULT_BUILD_OPTIONS, "clang": "noopt"}
+
+
+class Artifact:
+    """One toolchain's real build, published by the default command into its own dist dir."""
+
+    def __init__(self, dist, toolchain, build_options):
+        self.dist = dist
+        self.toolchain = toolchain
+        self.opts = options.resolve({"toolchain": toolchain, "build_options": build_options,
+                                     "dist_dir": dist})
+        names = package.artifact_names(self.opts)
+        self.full = os.path.join(dist, names["full"])
+        self.install_only = os.path.join(dist, names["install_only"])
+        self.smoke = os.path.join(dist, names["smoke"])
+        self.published_manifest = os.path.join(dist, names["manifest"])
+        self.regrtest_summary = regrtest.summary_path(self.install_only, "quick")
+        with tarfile.open(fileobj=zstd_reader(self.full), mode="r|") as tar:
+            first = tar.next()
+            self.first_member = first.name
+            self.manifest = json.load(tar.extractfile(first))
+
+
+def zstd_reader(path):
+    return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"))
+
+
+@pytest.fixture(scope="session", params=sorted(BUILDS))
+def artifact(request, tmp_path_factory):
+    toolchain = request.param
+    dist = str(tmp_path_factory.mktemp(f"dist-{toolchain}"))
+    scons(f"toolchain={toolchain}", f"build_options={BUILDS[toolchain]}", f"dist_dir={dist}",
+          f"-j{os.cpu_count()}", timeout=3 * 3600)
+    return Artifact(dist, toolchain, BUILDS[toolchain])
+
+
+@pytest.fixture
+def extracted(artifact, tmp_path):
+    """The install_only archive extracted under a path with a space, then moved elsewhere."""
+    first = tmp_path / "first place"
+    first.mkdir()
+    archives.extract(artifact.install_only, str(first))
+    moved = tmp_path / "moved here" / "py thon"
+    moved.parent.mkdir()
+    shutil.move(str(first / "python"), str(moved))
+    return moved
+
+
+def run_python(python, *args, **kwargs):
+    # A clean environment: the interpreter must find everything on its own.
+    return subprocess.run([str(python), *args], env=kwargs.pop("env", {}), capture_output=True,
+                          text=True, timeout=kwargs.pop("timeout", 600), **kwargs)
+
+
+EXTENSION_SOURCE = r"""
+#include <Python.h>
+static PyObject *add(PyObject *self, PyObject *args) {
+    long a, b;
+    if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
+    return PyLong_FromLong(a + b);
+}
+static PyMethodDef methods[] = {{"add", add, METH_VARARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "@NAME@", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_@NAME@(void) { return PyModule_Create(&module); }
+"""
+
+
+def extension_source(name):
+    """C source of a small extension module `name` with one function, add(a, b)."""
+    return EXTENSION_SOURCE.replace("@NAME@", name)

@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,67 +16,16 @@ import time
 import zipfile
 
 import pytest
-import zstandard
 from elftools.elf.elffile import ELFFile
 
-from armpy import archives, manifest, options, package, sources
+from armpy import archives, manifest, sources
 from armpy.errors import ArmpyError
-from conftest import ROOT, scons
+from conftest import BUILDS, ROOT, extension_source, run_python, scons, zstd_reader
 
 pytestmark = pytest.mark.build
 
-# gcc builds the README's default artifact; clang builds noopt, so both option sets are
-# covered and CI stays well inside its time.
-BUILDS = {"gcc": options.DEFAULT_BUILD_OPTIONS, "clang": "noopt"}
 BUILD_PATH_MARKERS = [os.path.join(ROOT, "build"), os.path.join(ROOT, ".cache"), ROOT,
                       "/usr/lib/gcc-cross", "/usr/bin/aarch64-linux-gnu-"]
-
-
-class Artifact:
-    def __init__(self, dist, toolchain, build_options):
-        self.dist = dist
-        self.toolchain = toolchain
-        self.opts = options.resolve({"toolchain": toolchain, "build_options": build_options,
-                                     "dist_dir": dist})
-        names = package.artifact_names(self.opts)
-        self.full = os.path.join(dist, names["full"])
-        self.install_only = os.path.join(dist, names["install_only"])
-        self.smoke = os.path.join(dist, names["smoke"])
-        with tarfile.open(fileobj=zstd_reader(self.full), mode="r|") as tar:
-            first = tar.next()
-            self.first_member = first.name
-            self.manifest = json.load(tar.extractfile(first))
-
-
-def zstd_reader(path):
-    return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"))
-
-
-@pytest.fixture(scope="session", params=sorted(BUILDS))
-def artifact(request, tmp_path_factory):
-    toolchain = request.param
-    dist = str(tmp_path_factory.mktemp(f"dist-{toolchain}"))
-    scons(f"toolchain={toolchain}", f"build_options={BUILDS[toolchain]}", f"dist_dir={dist}",
-          f"-j{os.cpu_count()}", timeout=3 * 3600)
-    return Artifact(dist, toolchain, BUILDS[toolchain])
-
-
-@pytest.fixture
-def extracted(artifact, tmp_path):
-    """The install_only archive extracted under a path with a space, then moved elsewhere."""
-    first = tmp_path / "first place"
-    first.mkdir()
-    archives.extract(artifact.install_only, str(first))
-    moved = tmp_path / "moved here" / "py thon"
-    moved.parent.mkdir()
-    shutil.move(str(first / "python"), str(moved))
-    return moved
-
-
-def run_python(python, *args, **kwargs):
-    # A clean environment: the interpreter must find everything on its own.
-    return subprocess.run([str(python), *args], env=kwargs.pop("env", {}), capture_output=True,
-                          text=True, timeout=kwargs.pop("timeout", 600), **kwargs)
 
 
 def test_published_files_and_checksums(artifact):
@@ -194,6 +142,22 @@ def test_pip_script_and_venv_and_local_wheel_from_moved_copy(extracted, tmp_path
     assert answer.stdout.split() == ["42", "True"], answer.stderr
 
 
+def test_interpreter_copies_run_without_lib_beside_them(extracted, tmp_path):
+    """`venv --copies` copies bin/python3.X alone; it must not need lib/libpython."""
+    with open(extracted / "bin" / "python3.13", "rb") as f:
+        assert not [n for n in ELFFile(f).get_section_by_name(".dynamic").iter_tags()
+                    if n.entry.d_tag == "DT_NEEDED" and n.needed.startswith("libpython")]
+    assert (extracted / "lib" / "libpython3.13.so.1.0").exists()   # kept for embedding
+    venv = tmp_path / "copied venv"
+    made = run_python(extracted / "bin" / "python3", "-m", "venv", "--copies", "--without-pip",
+                      str(venv))
+    assert made.returncode == 0, made.stderr
+    assert not (venv / "bin" / "python").is_symlink()
+    answer = run_python(venv / "bin" / "python", "-c",
+                        "import sys, ssl, sqlite3; print(sys.prefix != sys.base_prefix)")
+    assert answer.stdout.strip() == "True", answer.stderr
+
+
 def write_wheel(path, name, version, code):
     dist_info = f"{name}-{version}.dist-info"
     files = {f"{name}.py": code,
@@ -212,23 +176,12 @@ def write_wheel(path, name, version, code):
             wheel.writestr(arcname, text)
 
 
-EXTENSION_SOURCE = r"""
-#include <Python.h>
-static PyObject *add(PyObject *self, PyObject *args) {
-    long a, b;
-    if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
-    return PyLong_FromLong(a + b);
-}
-static PyMethodDef methods[] = {{"add", add, METH_VARARGS, NULL}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "probe", NULL, -1, methods};
-PyMODINIT_FUNC PyInit_probe(void) { return PyModule_Create(&module); }
-"""
 
 
 def test_extension_linking_libpython_loads(extracted, artifact, tmp_path):
     m = artifact.manifest
     source = tmp_path / "probe.c"
-    source.write_text(EXTENSION_SOURCE)
+    source.write_text(extension_source("probe"))
     suffix = m["python_config_vars"]["EXT_SUFFIX"]
     target = tmp_path / f"probe{suffix}"
     cc = shlex.split(m["armpy"]["toolchain"]["cc"]) + shlex.split(m["armpy"]["toolchain"]["ldflags"])
@@ -256,8 +209,10 @@ def test_killed_packaging_leaves_nothing_and_resumes(artifact, tmp_path):
     if artifact.toolchain != "gcc":
         pytest.skip("one toolchain is enough to show interrupt-and-resume")
     dist = tmp_path / "dist"
-    args = [os.path.join(os.path.dirname(sys.executable), "scons"), "-C", ROOT, "toolchain=gcc",
-            f"build_options={BUILDS['gcc']}", f"dist_dir={dist}"]
+    # regrtest=none: the archives do not depend on the tests, and the suite already ran.
+    options = ["toolchain=gcc", f"build_options={BUILDS['gcc']}", f"dist_dir={dist}",
+               "regrtest=none"]
+    args = [os.path.join(os.path.dirname(sys.executable), "scons"), "-C", ROOT, *options]
     # Unbuffered, so each step's line arrives when the step starts.
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
@@ -272,7 +227,7 @@ def test_killed_packaging_leaves_nothing_and_resumes(artifact, tmp_path):
     assert any("package and smoke-test" in line for line in seen), "".join(seen)
     leftovers = os.listdir(dist) if dist.exists() else []
     assert not [n for n in leftovers if n.endswith((".tar.gz", ".tar.zst", ".json"))], leftovers
-    scons("toolchain=gcc", f"build_options={BUILDS['gcc']}", f"dist_dir={dist}")
+    scons(*options)
     assert not [n for n in os.listdir(dist) if n.endswith(".tmp")]
     # Same inputs, same bytes: the resumed run reproduces the first build's archives.
     for path in (artifact.full, artifact.install_only):
