@@ -42,7 +42,8 @@ def parse_log(text):
     for line in text.splitlines():
         progress = PROGRESS_RE.search(line)
         if progress:
-            summary.details[progress.group(1)] = progress.group(2).strip()
+            # Drop the "-- running (1): other_test (30 sec)" tail about other workers.
+            summary.details[progress.group(1)] = progress.group(2).split(" -- running")[0].strip()
             current = None
             continue
         heading = LIST_RE.match(line)
