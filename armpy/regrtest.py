@@ -25,11 +25,6 @@ from . import builder, manifest, package, recipes, regrtest_results, skiplist
 from .errors import ArmpyError
 from .targets import TARGETS
 
-try:
-    import tomllib
-except ImportError:  # Python < 3.11
-    import tomli as tomllib
-
 TIERS_PATH = os.path.join(recipes.ROOT, "regrtest", "tiers.toml")
 TIERS = ("quick", "full")
 SUMMARY_VERSION = 1
@@ -39,8 +34,8 @@ def load_tier(name):
     if name not in TIERS:
         raise ArmpyError(f"unknown tier '{name}' (valid: {', '.join(TIERS)})")
     with open(TIERS_PATH, "rb") as f:
-        tier = tomllib.load(f)[name]
-    return {"name": name, "timeout": int(tier["timeout"]), "resources": tier["resources"],
+        tier = skiplist.tomllib.load(f)[name]
+    return {"timeout": int(tier["timeout"]), "resources": tier["resources"],
             "tests": [t["name"] for t in tier.get("tests", [])]}
 
 
@@ -68,7 +63,8 @@ def detect_runner(target):
         raise ArmpyError(f"cannot run {target.machine} programs on this {platform.machine()} "
                          f"host: qemu-user is not registered with binfmt_misc ({entry}); "
                          "./run sets it up")
-    interpreter = next(l.split(None, 1)[1] for l in lines if l.startswith("interpreter "))
+    interpreter = next(line.split(None, 1)[1] for line in lines
+                       if line.startswith("interpreter "))
     version = subprocess.run([os.path.realpath(interpreter), "--version"],
                              capture_output=True, text=True).stdout.splitlines()
     return {"kind": "emulated", "host_machine": platform.machine(),
@@ -105,7 +101,7 @@ def command(python, tier, entries, stdlib, jobs, junit, tempdir, ignorefile):
     return args, skipped, missing
 
 
-def run_suite(args, env, log_path):
+def run_suite(args, env, log_path, run_dir):
     """Run regrtest in its own process group; on interrupt, stop all of it and re-raise."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -113,9 +109,32 @@ def run_suite(args, env, log_path):
         try:
             return process.wait()
         except BaseException:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            stop_suite(process, run_dir)
             raise
+
+
+def stop_suite(process, run_dir):
+    """Stop regrtest and every process it started.
+
+    regrtest stops its workers itself on SIGINT, but they run in sessions of
+    their own; whatever is left after that runs the interpreter from run_dir.
+    """
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+    marker = os.fsencode(run_dir)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if marker in f.read():
+                    os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def classify(summary, cases, ever_failed, entries, file_skips):
@@ -243,7 +262,7 @@ def run(archive, tier_name="quick", jobs=None, output_dir=None, skip_file=None,
             f"({runner['kind']}, -j{jobs}, skip list {os.path.relpath(skip_file, recipes.ROOT)})")
         started = time.monotonic()
         log_path = out_path[:-len(".json")] + ".log"
-        returncode = run_suite(args, test_environment(home, runner), log_path)
+        returncode = run_suite(args, test_environment(home, runner), log_path, root)
         wall = round(time.monotonic() - started, 1)
         with open(log_path, errors="replace") as f:
             summary = regrtest_results.parse_log(f.read())

@@ -26,6 +26,9 @@ LIST_RE = re.compile(r"^\d+ (?:(re-run) tests?|tests? (.+)):$")
 OK_RE = re.compile(r"^(?:All )?(\d+) tests? OK\.$")
 PROGRESS_RE = re.compile(r"\[\s*\d+/\d+(?:/\d+)?\] (test\S*) (.+)$")
 RESULT_RE = re.compile(r"^(?:== )?Tests? result: (.+?)(?: ==)?$")
+# Printed in a test's output when regrtest's --timeout stops it (the worker then
+# exits with status 1, which is all its progress line says).
+TIMEOUT_RE = re.compile(r"Timeout \((\d+:\d\d:\d\d)\)!$")
 
 
 @dataclass
@@ -38,13 +41,18 @@ class Summary:
 def parse_log(text):
     """The closing lists and per-file progress of a regrtest run's output."""
     summary = Summary(lists={name: [] for name in LIST_TITLES.values()})
-    current = None
+    current = last_test = None
     for line in text.splitlines():
         progress = PROGRESS_RE.search(line)
         if progress:
+            last_test = progress.group(1)
             # Drop the "-- running (1): other_test (30 sec)" tail about other workers.
-            summary.details[progress.group(1)] = progress.group(2).split(" -- running")[0].strip()
+            summary.details[last_test] = progress.group(2).split(" -- running")[0].strip()
             current = None
+            continue
+        timeout = TIMEOUT_RE.search(line)
+        if timeout and last_test:
+            summary.details[last_test] = f"timed out after {timeout.group(1)}, killed"
             continue
         heading = LIST_RE.match(line)
         if heading:

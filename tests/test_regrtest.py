@@ -162,10 +162,11 @@ def test_failures_flaky_hang_and_stale_entries_are_reported(canary_archive):
 
 def test_interrupted_run_writes_no_summary_and_leaves_no_processes(canary_archive, tmp_path):
     archive, skips = canary_archive
-    out = tmp_path / "out"
+    out, work = tmp_path / "out", tmp_path / "work"
     out.mkdir()
     process = subprocess.Popen(RUNNER + [str(archive), "--skip-list", str(skips), "--test",
-                                         "test_armpy_hang", "--output-dir", str(out)],
+                                         "test_armpy_hang", "--output-dir", str(out),
+                                         "--workdir", str(work)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     log = regrtest.summary_path(archive, "custom", str(out))[:-len(".json")] + ".log"
@@ -178,8 +179,9 @@ def test_interrupted_run_writes_no_summary_and_leaves_no_processes(canary_archiv
     assert process.returncode == 130, stderr
     assert "no summary written" in stderr
     assert not [n for n in os.listdir(out) if n.endswith(".json")]
-    survivors = subprocess.run(["pgrep", "-f", "regrtest run "], capture_output=True, text=True)
+    survivors = subprocess.run(["pgrep", "-f", str(work)], capture_output=True, text=True)
     assert survivors.stdout == "", survivors.stdout
+    assert os.listdir(work) == []       # the extracted archive is cleaned up too
 
 
 def _read(path):
