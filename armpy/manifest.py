@@ -46,6 +46,15 @@ def configured_vars(facts):
     return values
 
 
+def recorded_toolchain(toolchain):
+    """The toolchain by program names, not where this machine keeps the programs."""
+    described = toolchain.describe()
+    for key in ("cc", "ar"):
+        program, *arguments = described[key].split()
+        described[key] = " ".join([os.path.basename(program), *arguments])
+    return described
+
+
 def build(*, facts, install, opts, toolchain, components, cpython_meta):
     """Assemble the manifest from the interpreter's own answers and the build's records."""
     major_minor = ".".join(facts["version"][:2])
@@ -91,7 +100,7 @@ def build(*, facts, install, opts, toolchain, components, cpython_meta):
         "license_path": "licenses/LICENSE.cpython.txt",
         "armpy": {
             "schema_version": ARMPY_SCHEMA_VERSION,
-            "toolchain": toolchain.describe() | {"glibc_floor": glibc},
+            "toolchain": recorded_toolchain(toolchain) | {"glibc_floor": glibc},
             "build_host": {"machine": platform.machine(), "system": platform.system(),
                            "release": platform.release()},
             "build_tag": opts.build_tag,
