@@ -56,8 +56,8 @@ def inspect(path):
             raise ArmpyError(f"{path}: {MANIFEST_MEMBER} was not written by armpy "
                              "(no 'armpy' block)")
         manifest.validate(document)
-        layout = "full" if "python/install" in by_name or any(
-            n.startswith("python/install/") for n in by_name) else "install_only"
+        layout = "full" if any(n.startswith("python/install/") for n in by_name) \
+            else "install_only"
     return Artifact(path=os.path.abspath(path), manifest=document, layout=layout)
 
 
