@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 
-from . import builder, cpython, introspect, manifest, package, regrtest, relocate, smoke
+from . import builder, cpython, introspect, manifest, package, regrtest, relocate, smoke, validate
 from .errors import ArmpyError
 
 
@@ -92,6 +92,7 @@ def package_and_smoke_test(target, source, env):
                         os.path.join(licenses, f"LICENSE.{name}.txt"))
 
     names = package.artifact_names(opts)
+    validate_before_packaging(document, install, out_dir, env["BUILD_PATHS"])
     package.write_full(os.path.join(out_dir, names["full"]), manifest_path, install, licenses)
     install_only = os.path.join(out_dir, names["install_only"])
     package.write_install_only(install_only, manifest_path, install, licenses)
@@ -100,6 +101,19 @@ def package_and_smoke_test(target, source, env):
     result["runner"] = "native" if not toolchain.cross else "qemu-user (binfmt_misc)"
     builder.write_json(os.path.join(out_dir, names["smoke"]), result)
     print(f"armpy: packaged {names['install_only']} ({len(result['passed'])} smoke checks passed)")
+
+
+def validate_before_packaging(document, install, out_dir, build_paths):
+    """Every binary and PYTHON.json against the target's rules; any violation stops
+    the build, each printed with its file and rule."""
+    report = validate.check_tree(document, install, out_dir, build_paths)
+    builder.write_json(os.path.join(out_dir, "validation.json"), report.to_json())
+    for violation in report.violations:
+        sys.stderr.write(f"armpy: validate: {violation}\n")
+    if not report.passed:
+        raise ArmpyError(f"validation {report.summary()}; rules in "
+                         f"validation/{report.target}.toml")
+    print(f"armpy: validate: {report.summary()}")
 
 
 @step
@@ -137,6 +151,7 @@ def publish(opts, out_dir, summary):
     """
     names = package.artifact_names(opts)
     document = read_json(os.path.join(out_dir, "PYTHON.json"))
+    document["armpy"]["validation"] = read_json(os.path.join(out_dir, "validation.json"))
     document["armpy"]["smoke_test"] = read_json(os.path.join(out_dir, names["smoke"]))
     document["armpy"]["regression_tests"] = summary
     manifest.validate(document)

@@ -108,6 +108,24 @@ def extract(path, dest, strip_top=False):
             raise ArmpyError(f"{path}: extraction failed ({error})") from None
 
 
+def extract_zip(path, dest):
+    """Extract a zip file (a wheel) with the same refusals as tar archives; zip
+    members that are symlinks are refused outright."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                member = tarfile.TarInfo(info.filename)
+                if stat.S_ISLNK(info.external_attr >> 16):
+                    raise ArmpyError(f"{path}: refusing to extract member '{info.filename}': "
+                                     "symlink")
+                check_members([member], path)
+            archive.extractall(dest)
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise ArmpyError(f"{path}: truncated or corrupt zip archive ({error})") from None
+
+
 def _normalised_info(root, relpath, arcname):
     full = os.path.join(root, relpath)
     st = os.lstat(full)

@@ -3,6 +3,7 @@
 Every step's output goes to a log file; a failure raises one line naming the
 component and the step, with the log's last lines and its path.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -13,7 +14,11 @@ from .errors import ArmpyError
 
 # Fixed so that __DATE__/__TIME__ and embedded timestamps are reproducible.
 SOURCE_DATE_EPOCH = str(archives.FIXED_MTIME)
-BASE_CFLAGS = ["-O2", "-fPIC"]
+# Hidden visibility keeps the static dependencies' symbols out of the dynamic
+# symbol table of whatever links them (an extension module, the interpreter).
+BASE_CFLAGS = ["-O2", "-fPIC", "-fvisibility=hidden"]
+# Every link: relocations read-only and resolved at start-up, no executable stack.
+HARDENING_LDFLAGS = ["-Wl,-z,relro", "-Wl,-z,now", "-Wl,-z,noexecstack"]
 
 
 def base_environment():
@@ -53,7 +58,7 @@ class Builder:
             CFLAGS=" ".join(self.cflags), CXXFLAGS=" ".join(self.cflags),
             CPPFLAGS=" ".join(includes + extra),
             LDFLAGS=" ".join([f"-L{p}/lib" for p in self.dep_prefixes.values()]
-                             + list(tc.ldflags)),
+                             + list(tc.ldflags) + HARDENING_LDFLAGS),
             # Only our own prefixes: host libraries must not leak into the target.
             PKG_CONFIG_LIBDIR=":".join(f"{p}/lib/pkgconfig" for p in self.dep_prefixes.values()),
             PKG_CONFIG_PATH="",
@@ -97,7 +102,7 @@ class Builder:
                   "-DCMAKE_SYSTEM_NAME=Linux", f"-DCMAKE_SYSTEM_PROCESSOR={self.target.machine}",
                   f"-DCMAKE_C_COMPILER={tc.cc[0]}",
                   f"-DCMAKE_C_FLAGS={' '.join(tc.cc[1:] + tuple(self.cflags))}",
-                  f"-DCMAKE_EXE_LINKER_FLAGS={' '.join(tc.ldflags)}",
+                  f"-DCMAKE_EXE_LINKER_FLAGS={' '.join(list(tc.ldflags) + HARDENING_LDFLAGS)}",
                   f"-DCMAKE_AR={tc.ar}", f"-DCMAKE_RANLIB={tc.ranlib}", *args])
         self.run(["cmake", "--build", build, "-j", str(self.jobs)])
         self.run(["cmake", "--install", build])
@@ -168,10 +173,26 @@ def build_component(name, toolchain, workdir, prefix, dep_prefixes, cache_dir, j
         recipe.post_install(builder)
     license_copy = os.path.join(prefix, "LICENSE.txt")
     shutil.copyfile(os.path.join(srcdir, recipe.LICENSE_FILE), license_copy)
-    metadata = component_metadata(recipe, source)
+    # The digest of what was installed makes this file (the build's stamp) change
+    # whenever the output does, so what links the component is rebuilt with it.
+    metadata = component_metadata(recipe, source) | {"installed_sha256": tree_digest(prefix)}
     shutil.rmtree(srcdir)
     write_json(os.path.join(prefix, "component.json"), metadata)
     return metadata
+
+
+def tree_digest(root):
+    """sha256 over every file's relative path and content (a link's target) below root."""
+    digest = hashlib.sha256()
+    for rel in archives.walk_files(root):
+        path = os.path.join(root, rel)
+        digest.update(rel.encode() + b"\0")
+        if os.path.islink(path):
+            digest.update(os.readlink(path).encode())
+        else:
+            with open(path, "rb") as f:
+                digest.update(hashlib.sha256(f.read()).digest())
+    return digest.hexdigest()
 
 
 def all_dependencies(name):

@@ -23,7 +23,8 @@ STATIC_INTERPRETER = ["LINK_PYTHON_OBJS=$(LIBRARY_OBJS)",
 
 def host_toolchain():
     return Toolchain(name="host", target=None, cross=False, cc=("gcc",), cxx=("g++",),
-                     ar="ar", ranlib="ranlib", strip="strip", version=first_line_of(["gcc"]))
+                     ar="ar", ranlib="ranlib", version=first_line_of(["gcc"]),
+                     user_programs={"cc": "gcc", "cxx": "g++", "ar": "ar", "ranlib": "ranlib"})
 
 
 def recipe_and_version(python):
@@ -80,12 +81,12 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     # Static dependencies list their own dependencies (e.g. -lm) only as
     # private libraries; without --static those modules fail to link.
     b.run(["./configure", *args], env={"PKG_CONFIG": "pkg-config --static"})
-    b.make(*STATIC_INTERPRETER)
+    b.make(*STATIC_INTERPRETER, *toolchain.make_vars)
     missing = missing_extensions(srcdir, recipe.REQUIRED_EXTENSIONS)
     if missing:
         raise ArmpyError(f"cpython: required extension modules not built: {', '.join(missing)}; "
                          f"see 'checksharedmods' in {log_path}")
-    b.make("install", f"DESTDIR={stage}", *STATIC_INTERPRETER)
+    b.make("install", f"DESTDIR={stage}", *STATIC_INTERPRETER, *toolchain.make_vars)
     major_minor = opts.python.rsplit(".", 1)[0]
     python = os.path.join(stage, "install", "bin", f"python{major_minor}")
     linked = [n for n in elf.needed_libraries(python) if n.startswith("libpython")]

@@ -4,7 +4,7 @@ import re
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
-from elftools.elf.gnuversions import GNUVerNeedSection
+from elftools.elf.gnuversions import GNUVerNeedSection, GNUVerSymSection
 
 GLIBC_RE = re.compile(r"^GLIBC_(\d+)\.(\d+)(?:\.(\d+))?$")
 
@@ -32,20 +32,36 @@ def needed_libraries(path):
 
 
 def glibc_versions(path):
-    """The GLIBC_x.y versions an ELF file requires."""
-    found = set()
+    """The GLIBC_x.y versions an ELF file requires, as (major, minor, patch) tuples."""
     with open(path, "rb") as f:
         try:
-            elf = ELFFile(f)
+            return set(glibc_requirements(ELFFile(f)))
         except ELFError:
-            return found
-        for section in elf.iter_sections():
-            if isinstance(section, GNUVerNeedSection):
-                for _needed, auxiliaries in section.iter_versions():
-                    for aux in auxiliaries:
-                        match = GLIBC_RE.match(aux.name)
-                        if match:
-                            found.add(tuple(int(x or 0) for x in match.groups()))
+            return set()
+
+
+def glibc_requirements(elf):
+    """{(major, minor, patch): {symbol names}} for every GLIBC version the file needs."""
+    by_index = {}
+    versym = dynsym = None
+    for section in elf.iter_sections():
+        if isinstance(section, GNUVerNeedSection):
+            for _needed, auxiliaries in section.iter_versions():
+                for aux in auxiliaries:
+                    match = GLIBC_RE.match(aux.name)
+                    if match:
+                        version = tuple(int(x or 0) for x in match.groups())
+                        by_index[aux.entry["vna_other"]] = version
+        elif isinstance(section, GNUVerSymSection):
+            versym = section
+        elif section.name == ".dynsym":
+            dynsym = section
+    found = {version: set() for version in by_index.values()}
+    if versym is not None and dynsym is not None:
+        for number, symbol in enumerate(dynsym.iter_symbols()):
+            index = versym.get_symbol(number).entry["ndx"]
+            if isinstance(index, int) and (index & 0x7FFF) in by_index:
+                found[by_index[index & 0x7FFF]].add(symbol.name)
     return found
 
 
@@ -54,7 +70,10 @@ def max_glibc_version(root):
     versions = set()
     for path in elf_files(root):
         versions |= glibc_versions(path)
-    if not versions:
-        return None
-    major, minor, patch = max(versions)
+    return format_version(max(versions)) if versions else None
+
+
+def format_version(version):
+    """(2, 17, 0) -> '2.17'."""
+    major, minor, patch = version
     return f"{major}.{minor}" + (f".{patch}" if patch else "")

@@ -19,11 +19,6 @@ import subprocess
 
 from .errors import ArmpyError
 
-# What a user on the target calls the compilers this toolchain stands for.
-USER_PROGRAMS = {
-    "gcc": {"cc": "gcc", "cxx": "g++", "ar": "ar", "ranlib": "ranlib"},
-    "clang": {"cc": "clang", "cxx": "clang++", "ar": "llvm-ar", "ranlib": "llvm-ranlib"},
-}
 SHEBANG_TRAMPOLINE = (
     "#!/bin/sh\n"
     "'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")/{python}\" \"$0\" \"$@\"\n"
@@ -54,10 +49,15 @@ def python_version_of(install):
 def set_interpreter_rpath(install, version):
     """DT_RPATH rather than RUNPATH: it also applies to the dependencies of libraries
     loaded later, so an extension module linked against libpython3.X.so (as some
-    build systems link them) finds the copy in lib/."""
+    build systems link them) finds the copy in lib/. The stable-ABI forwarder
+    libpython3.so finds the libpython beside it the same way."""
     exe = os.path.join(install, "bin", f"python{version}")
     subprocess.run(["patchelf", "--force-rpath", "--set-rpath", "$ORIGIN/../lib", exe],
                    check=True)
+    forwarder = os.path.join(install, "lib", "libpython3.so")
+    if os.path.exists(forwarder):
+        subprocess.run(["patchelf", "--force-rpath", "--set-rpath", "$ORIGIN", forwarder],
+                       check=True)
 
 
 def rewrite_shebangs(install, python_name):
@@ -88,7 +88,7 @@ class Scrubber:
 
     def __init__(self, toolchain, build_paths):
         self.build_paths = [p.rstrip("/") for p in build_paths]
-        user = USER_PROGRAMS[toolchain.name]
+        user = toolchain.user_programs
         # Longest first, so "cc + flags" is replaced before a bare program path.
         renames = {" ".join(toolchain.cc): user["cc"], " ".join(toolchain.cxx): user["cxx"],
                    toolchain.ar: user["ar"], toolchain.ranlib: user["ranlib"]}
@@ -165,7 +165,15 @@ def scrub_text_file(path, scrubber):
 
 def check_no_build_paths(root, build_paths):
     """Raise ArmpyError listing text files under root that still name a build path."""
-    needles = [p.rstrip("/").encode() for p in build_paths]
+    offenders = files_mentioning(root, build_paths)
+    if offenders:
+        raise ArmpyError(f"build-machine paths remain in {len(offenders)} file(s): "
+                         + ", ".join(offenders[:10]))
+
+
+def files_mentioning(root, paths):
+    """Text files under root (relative, sorted) that contain any of `paths`."""
+    needles = [p.rstrip("/").encode() for p in paths]
     offenders = []
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
@@ -179,6 +187,4 @@ def check_no_build_paths(root, build_paths):
                 continue
             if any(n in data for n in needles):
                 offenders.append(os.path.relpath(path, root))
-    if offenders:
-        raise ArmpyError(f"build-machine paths remain in {len(offenders)} file(s): "
-                         + ", ".join(sorted(offenders)[:10]))
+    return sorted(offenders)

@@ -20,7 +20,7 @@ TARGETS = {
             gnu_triple="aarch64-linux-gnu",
             machine="aarch64",
             platform_tag="linux-aarch64",
-            toolchains=("gcc", "clang"),
+            toolchains=("zig", "gcc", "clang"),
             qemu="qemu-aarch64-static",
             # The default `-cpu max` emulates pointer authentication slowly.
             qemu_cpu="neoverse-n1",

@@ -7,6 +7,7 @@ never skipped silently.
 """
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -23,9 +24,13 @@ class Toolchain:
     cxx: tuple
     ar: str
     ranlib: str
-    strip: str
     version: str             # exact `cc --version` first line
+    user_programs: dict      # what a user on the target calls cc, cxx, ar, ranlib
     ldflags: tuple = field(default_factory=tuple)
+    glibc_floor: str = ""    # oldest glibc the output runs on (the headers' version)
+    recorded: dict = field(default_factory=dict)   # cc/ar as the manifest tells them, if
+                                                   # not by their own program names
+    make_vars: tuple = ()    # make variables CPython's build needs with this toolchain
 
     def runner(self):
         """Command prefix that runs a target program on this host ([] when native)."""
@@ -35,7 +40,8 @@ class Toolchain:
 
     def describe(self):
         return {"name": self.name, "version": self.version, "cross": self.cross,
-                "cc": " ".join(self.cc), "ldflags": " ".join(self.ldflags), "ar": self.ar}
+                "cc": " ".join(self.cc), "ldflags": " ".join(self.ldflags), "ar": self.ar,
+                "glibc_floor": self.glibc_floor} | self.recorded
 
 
 def host_runs_target(target):
@@ -54,14 +60,42 @@ def first_line_of(command):
     return (out.stdout or out.stderr).splitlines()[0].strip()
 
 
-def check_compiles(cc, apt_package):
+def glibc_version(cc):
+    """The glibc version of the headers (and so the libc) the compiler builds against."""
+    probe = subprocess.run(list(cc) + ["-E", "-P", "-x", "c", "-"], capture_output=True, text=True,
+                           input="#include <features.h>\nglibc __GLIBC__ . __GLIBC_MINOR__\n")
+    for line in probe.stdout.splitlines():
+        if line.startswith("glibc "):
+            return line.split(None, 1)[1].replace(" ", "")
+    raise ArmpyError(f"{' '.join(cc)}: cannot tell its glibc version ({probe.stderr.strip()[:200]})")
+
+
+def write_wrapper(path, command):
+    """A shell script running `command` with the caller's arguments; rewritten only
+    when it changes, so its timestamp stays put between builds."""
+    text = "#!/bin/sh\nexec " + " ".join(shlex.quote(c) for c in command) + ' "$@"\n'
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return path
+    except OSError:
+        pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.chmod(path + ".tmp", 0o755)
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def check_compiles(cc, install_command):
     """Fail early (one line) if the compiler cannot link a program for the target."""
     probe = subprocess.run(list(cc) + ["-x", "c", "-", "-o", os.devnull],
                            input="int main(void){return 0;}", capture_output=True, text=True)
     if probe.returncode != 0:
         detail = (probe.stderr.strip().splitlines() or ["no output"])[-1]
         raise ArmpyError(f"{' '.join(cc)} cannot link a target program ({detail}): "
-                         f"install it with 'apt-get install {apt_package}'")
+                         f"install it with '{install_command}'")
 
 
 def can_generate(generate, env):

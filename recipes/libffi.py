@@ -18,4 +18,10 @@ SOURCES = [
 
 def configure_args(b):
     # No -march tuning: the artifact must run on every aarch64 CPU.
-    return ["--disable-docs", "--disable-multi-os-directory", "--without-gcc-arch"]
+    args = ["--disable-docs", "--disable-multi-os-directory", "--without-gcc-arch"]
+    if b.toolchain.name == "zig":
+        # Built by zig and linked into a shared object (_ctypes), the static
+        # trampolines (code pages mapped a second time from the library file) crash
+        # on the first call of a ctypes callback; the classic trampolines work.
+        args.append("--disable-exec-static-tramp")
+    return args

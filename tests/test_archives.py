@@ -1,7 +1,9 @@
 """Safe extraction and reproducible archive writing."""
 import io
 import os
+import stat
 import tarfile
+import zipfile
 
 import pytest
 
@@ -43,6 +45,31 @@ def test_unsafe_members_are_refused_before_anything_is_written(tmp_path, member,
     with pytest.raises(ArmpyError) as error:
         archives.extract(str(archive), str(dest))
     assert reason in str(error.value) and member[0].name in str(error.value)
+    assert list(dest.iterdir()) == []
+
+
+def zip_member(name, symlink=False):
+    info = zipfile.ZipInfo(name)
+    if symlink:
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info
+
+
+@pytest.mark.parametrize("member,reason", [
+    (zip_member("/etc/evil"), "absolute path"),
+    (zip_member("pkg/../../evil"), "'..'"),
+    (zip_member("pkg/link", symlink=True), "symlink"),
+])
+def test_unsafe_zip_members_are_refused_before_anything_is_written(tmp_path, member, reason):
+    archive = tmp_path / "bad-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("pkg/ok.txt", "x")
+        z.writestr(member, "/etc/passwd" if reason == "symlink" else "x")
+    dest = tmp_path / "out"
+    dest.mkdir()
+    with pytest.raises(ArmpyError) as error:
+        archives.extract_zip(str(archive), str(dest))
+    assert reason in str(error.value) and member.filename in str(error.value)
     assert list(dest.iterdir()) == []
 
 

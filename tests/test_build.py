@@ -20,7 +20,8 @@ from elftools.elf.elffile import ELFFile
 
 from armpy import archives, manifest, sources
 from armpy.errors import ArmpyError
-from conftest import BUILDS, ROOT, extension_source, run_python, scons, zstd_reader
+from conftest import (BUILDS, DEFAULT_TOOLCHAIN, ROOT, extension_source, run_python, scons,
+                      zstd_reader)
 
 pytestmark = pytest.mark.build
 
@@ -207,11 +208,12 @@ def test_killed_packaging_leaves_nothing_and_resumes(artifact, tmp_path):
     dist/ whole or not at all. Another build tag makes packaging run again for
     the already built interpreter.
     """
-    if artifact.toolchain != "gcc":
+    if artifact.toolchain != DEFAULT_TOOLCHAIN:
         pytest.skip("one toolchain is enough to show interrupt-and-resume")
     dist = tmp_path / "dist"
     # regrtest=none: the archives do not depend on the tests, and the suite already ran.
-    options = ["toolchain=gcc", f"build_options={BUILDS['gcc']}", f"dist_dir={dist}",
+    options = [f"toolchain={artifact.toolchain}", f"build_options={BUILDS[artifact.toolchain]}",
+               f"dist_dir={dist}",
                "regrtest=none", "build_tag=resumed"]
     args = [os.path.join(os.path.dirname(sys.executable), "scons"), "-C", ROOT, *options]
     # Unbuffered, so each step's line arrives when the step starts.

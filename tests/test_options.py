@@ -10,7 +10,7 @@ from conftest import scons
 
 @pytest.mark.parametrize("argument,expected", [
     ("target=riscv64-unknown-linux-gnu", "valid: aarch64-unknown-linux-gnu"),
-    ("toolchain=msvc", "valid: gcc, clang"),
+    ("toolchain=msvc", "valid: zig, gcc, clang"),
     ("python=2.7", "valid: 3.13"),
     ("build_options=fast", "grammar: [freethreaded+]{noopt|lto|pgo|pgo+lto|debug}"),
     ("build_options=pgo+lto", "not supported yet (valid: noopt, lto)"),
@@ -27,7 +27,7 @@ def test_bad_option_is_one_line_error(argument, expected):
 
 def test_help_lists_options_with_choices_and_defaults():
     result = scons("--help")
-    for text in ("target: target triple", "allowed: gcc, clang", "allowed: noopt, lto",
+    for text in ("target: target triple", "allowed: zig, gcc, clang", "allowed: noopt, lto",
                  "default: lto", "default: dev"):
         assert text in result.stdout
 
@@ -37,7 +37,7 @@ def test_config_file_sets_options_and_command_line_wins(tmp_path):
     config.write_text("build_tag = '20261121'\nbuild_options = 'noopt'\n")
     opts = options.resolve({"config": str(config), "build_options": "lto"})
     assert opts.build_tag == "20261121" and opts.build_options == "lto"
-    assert opts.python == "3.13.15" and opts.toolchain == "gcc"
+    assert opts.python == "3.13.15" and opts.toolchain == "zig"
 
 
 def test_config_file_errors_name_the_file(tmp_path):

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from armpy import archives, manifest, package, regrtest, skiplist
-from conftest import ROOT, extension_source, run_python
+from conftest import DEFAULT_TOOLCHAIN, ROOT, extension_source, run_python
 
 pytestmark = pytest.mark.build
 
@@ -113,7 +113,7 @@ why = "canary for the runner's tests: reported as stale"
 @pytest.fixture(scope="module")
 def canary_archive(artifact, tmp_path_factory):
     """A copy of the real install_only archive with three extra test files."""
-    if artifact.toolchain != "gcc":
+    if artifact.toolchain != DEFAULT_TOOLCHAIN:
         pytest.skip("one toolchain is enough for the runner's fault handling")
     work = tmp_path_factory.mktemp("canary")
     tree = work / "tree"
@@ -193,7 +193,7 @@ def _read(path):
 
 
 def test_bad_archives_are_one_line_errors_and_nothing_runs(artifact, bzip2_source, tmp_path):
-    if artifact.toolchain != "gcc":
+    if artifact.toolchain != DEFAULT_TOOLCHAIN:
         pytest.skip("archive checks do not depend on the toolchain")
     truncated = tmp_path / "truncated-install_only.tar.gz"
     with open(artifact.install_only, "rb") as f:
@@ -251,9 +251,13 @@ def test_setuptools_builds_an_extension_against_the_distribution(
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
     toolchain = artifact.manifest["armpy"]["toolchain"]
     if toolchain["cross"]:
-        # The distribution names the compiler as a user's Arm machine has it (gcc or
-        # clang); on this build host the same toolchain is the cross compiler.
-        env["CC"] = " ".join(filter(None, [toolchain["cc"], toolchain["ldflags"]]))
+        # The distribution names the compiler as a user's Arm machine has it (cc, gcc
+        # or clang); on this build host the same toolchain is the cross compiler.
+        cc = toolchain["cc"].split()
+        if cc[0] == "zig":
+            import ziglang
+            cc[0] = os.path.join(os.path.dirname(ziglang.__file__), "zig")
+        env["CC"] = " ".join(filter(None, [*cc, toolchain["ldflags"]]))
     built = run_python(python, "-m", "pip", "install", "--no-index", "--no-build-isolation",
                        "-v", str(project), env=env, timeout=1200)
     output = built.stdout + built.stderr

@@ -5,7 +5,7 @@ gcc cross runtime), which clang finds from --target; native builds on aarch64
 use the host's own.
 """
 from armpy.toolchain import (Toolchain, can_generate, check_compiles, find_program,
-                             first_line_of, host_runs_target)
+                             first_line_of, glibc_version, host_runs_target)
 
 PACKAGES = "clang lld llvm"
 CROSS_PACKAGES = PACKAGES + " libc6-dev-arm64-cross libgcc-12-dev-arm64-cross"
@@ -21,15 +21,16 @@ def generate(env):
     ldflags = ("-fuse-ld=lld",)
     find_program("ld.lld", "lld")
     cc = (find_program("clang", package),) + flags
-    check_compiles(cc + ldflags, package)
+    check_compiles(cc + ldflags, f"apt-get install {package}")
     env["TOOLCHAIN"] = Toolchain(
         name="clang", target=target, cross=not native, cc=cc,
         cxx=(find_program("clang++", package),) + flags,
         ar=find_program("llvm-ar", "llvm"),
         ranlib=find_program("llvm-ranlib", "llvm"),
-        strip=find_program("llvm-strip", "llvm"),
         version=first_line_of([cc[0]]),
+        user_programs={"cc": "clang", "cxx": "clang++", "ar": "llvm-ar", "ranlib": "llvm-ranlib"},
         ldflags=ldflags,
+        glibc_floor=glibc_version(cc),
     )
 
 

@@ -1,0 +1,80 @@
+"""zig's clang (the `ziglang` package from PyPI), targeting an old glibc.
+
+zig links against stubs of the glibc version named in its target
+(aarch64-linux-gnu.2.17), so the output runs on any aarch64 Linux with that
+glibc or newer — no container, no old sysroot. It carries its own libc headers
+and compiler runtime, so the same package cross-compiles from any host.
+"""
+import importlib.util
+import os
+import subprocess
+
+from armpy.errors import ArmpyError
+from armpy.toolchain import (Toolchain, can_generate, check_compiles, glibc_version,
+                             host_runs_target, write_wrapper)
+
+# manylinux2014's floor, and the first glibc release with aarch64 support.
+GLIBC_FLOOR = "2.17"
+# zig rejects __DATE__/__TIME__ by default, and without an -O level it builds in
+# its debug mode with UBSan traps; a build's own later -O still wins.
+CC_FLAGS = ("-O2", "-Wno-error=date-time")
+INSTALL_COMMAND = "pip install -r requirements.txt"
+
+
+def zig_program():
+    spec = importlib.util.find_spec("ziglang")
+    if spec is None or not spec.origin:
+        raise ArmpyError("zig not found: install the pinned 'ziglang' package with "
+                         f"'{INSTALL_COMMAND}'")
+    return os.path.join(os.path.dirname(spec.origin), "zig")
+
+
+def generate(env):
+    target = env["ARMPY_TARGET"]
+    zig = zig_program()
+    zig_target = f"{target.gnu_triple}.{GLIBC_FLOOR}"
+    # Build systems (CMake, OpenSSL's Configure) want one program per tool, so
+    # each zig sub-command gets a wrapper script in the build tree.
+    folder = os.path.join(os.path.abspath(env["OPTIONS"].build_dir), "toolchains", zig_target)
+    commands = {
+        "cc": (zig, "cc", "-target", zig_target, *CC_FLAGS),
+        "c++": (zig, "c++", "-target", zig_target, *CC_FLAGS),
+        "ar": (zig, "ar"),
+        "ranlib": (zig, "ranlib"),
+    }
+    tools = {name: write_wrapper(os.path.join(folder, f"zig-{name}"), command)
+             for name, command in commands.items()}
+    cc = (tools["cc"],)
+    check_compiles(cc, INSTALL_COMMAND)
+    # CPython links libpython3.so from libpython3.X.so alone, and zig cc cannot
+    # link without an object among its inputs: that link gets an empty one.
+    empty = empty_object(cc, folder)
+    env["TOOLCHAIN"] = Toolchain(
+        name="zig", target=target, cross=not host_runs_target(target), cc=cc,
+        cxx=(tools["c++"],), ar=tools["ar"], ranlib=tools["ranlib"], version=zig_version(zig),
+        # Users build their own extensions with the system compiler.
+        user_programs={"cc": "cc", "cxx": "c++", "ar": "ar", "ranlib": "ranlib"},
+        glibc_floor=glibc_version(cc),
+        recorded={"cc": " ".join(["zig", *commands["cc"][1:]]), "ar": "zig ar"},
+        make_vars=(f"NO_AS_NEEDED=-Wl,--no-as-needed {empty}",),
+    )
+
+
+def empty_object(cc, folder):
+    path = os.path.join(folder, "empty.o")
+    if not os.path.exists(path):
+        subprocess.run([*cc, "-c", "-x", "c", "-", "-o", path + ".tmp"], input="",
+                       text=True, check=True, capture_output=True)
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def zig_version(zig):
+    out = subprocess.run([zig, "version"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise ArmpyError(f"{zig} does not run: {out.stderr.strip()[:200]}")
+    return f"zig {out.stdout.strip()}"
+
+
+def exists(env):
+    return can_generate(generate, env)
