@@ -1,5 +1,6 @@
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,16 @@ static PyMethodDef methods[] = {{"add", add, METH_VARARGS, NULL}, {NULL, NULL, 0
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "@NAME@", NULL, -1, methods};
 PyMODINIT_FUNC PyInit_@NAME@(void) { return PyModule_Create(&module); }
 """
+
+
+def target_cc(toolchain):
+    """The compiler command PYTHON.json records (armpy.toolchain), runnable on this host:
+    "zig" is the zig of the ziglang package."""
+    cc = shlex.split(toolchain["cc"]) + shlex.split(toolchain["ldflags"])
+    if cc[0] == "zig":
+        import ziglang
+        cc[0] = os.path.join(os.path.dirname(ziglang.__file__), "zig")
+    return cc
 
 
 def extension_source(name):

@@ -21,7 +21,7 @@ from elftools.elf.elffile import ELFFile
 from armpy import archives, manifest, sources
 from armpy.errors import ArmpyError
 from conftest import (BUILDS, DEFAULT_TOOLCHAIN, ROOT, extension_source, run_python, scons,
-                      zstd_reader)
+                      target_cc, zstd_reader)
 
 pytestmark = pytest.mark.build
 
@@ -185,7 +185,7 @@ def test_extension_linking_libpython_loads(extracted, artifact, tmp_path):
     source.write_text(extension_source("probe"))
     suffix = m["python_config_vars"]["EXT_SUFFIX"]
     target = tmp_path / f"probe{suffix}"
-    cc = shlex.split(m["armpy"]["toolchain"]["cc"]) + shlex.split(m["armpy"]["toolchain"]["ldflags"])
+    cc = target_cc(m["armpy"]["toolchain"])
     compiled = subprocess.run(cc + ["-shared", "-fPIC", "-O2", f"-I{extracted}/include/python3.13",
                                     str(source), f"-L{extracted}/lib", "-lpython3.13",
                                     "-o", str(target)], capture_output=True, text=True)

@@ -6,6 +6,7 @@ test files to a copy of the real archive and run the standalone command on it.
 """
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import time
 import pytest
 
 from armpy import archives, manifest, package, regrtest, skiplist
-from conftest import DEFAULT_TOOLCHAIN, ROOT, extension_source, run_python
+from conftest import DEFAULT_TOOLCHAIN, ROOT, extension_source, run_python, target_cc
 
 pytestmark = pytest.mark.build
 
@@ -253,11 +254,7 @@ def test_setuptools_builds_an_extension_against_the_distribution(
     if toolchain["cross"]:
         # The distribution names the compiler as a user's Arm machine has it (cc, gcc
         # or clang); on this build host the same toolchain is the cross compiler.
-        cc = toolchain["cc"].split()
-        if cc[0] == "zig":
-            import ziglang
-            cc[0] = os.path.join(os.path.dirname(ziglang.__file__), "zig")
-        env["CC"] = " ".join(filter(None, [*cc, toolchain["ldflags"]]))
+        env["CC"] = shlex.join(target_cc(toolchain))
     built = run_python(python, "-m", "pip", "install", "--no-index", "--no-build-isolation",
                        "-v", str(project), env=env, timeout=1200)
     output = built.stdout + built.stderr

@@ -51,6 +51,7 @@ def unpack(path, dest):
             members = tar.getmembers()
         except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
             raise ArmpyError(f"{path}: truncated or corrupt archive ({error})") from None
+        archives.check_members(members, path)    # unsafe members are named first
         if not any(m.name == "python/PYTHON.json" and m.isreg() for m in members):
             raise ArmpyError(f"{path}: no python/PYTHON.json, so not a Python distribution "
                              "(expected an armpy or python-build-standalone archive, or a wheel)")
