@@ -61,11 +61,11 @@ def check_binaries(root, target_rules, declared, report):
                 continue
             report.checked[kind] = report.checked.get(kind, 0) + 1
             rel = os.path.relpath(path, root).replace(os.sep, "/")
-            report.violations += CHECKS[kind](path, rel, root, target_rules, declared)
-            if kind == "elf":
-                needed = max(elf.glibc_versions(path), default=None)
-                if needed and needed > rules.version_tuple(report.glibc_required or "0"):
-                    report.glibc_required = elf.format_version(needed)
+            found = CHECKS[kind](path, rel, root, target_rules, declared)
+            report.violations += found
+            needed = getattr(found, "glibc_needed", None)
+            if needed and needed > rules.version_tuple(report.glibc_required or "0"):
+                report.glibc_required = elf.format_version(needed)
 
 
 def declared_for(document, target, overrides):

@@ -41,7 +41,9 @@ def check(path, rel, tree, rules, declared):
         search_paths = check_search_paths(tags, rel, violation)
         check_needed(tags, search_paths, tree, elf_rules, violation)
         floor = declared.glibc_floor or elf_rules["glibc_floor"]
-        for version, symbols in sorted(glibc_requirements(elf).items()):
+        requirements = glibc_requirements(elf)
+        found.glibc_needed = max(requirements, default=None)
+        for version, symbols in sorted(requirements.items()):
             if version > version_tuple(floor):
                 shown = ", ".join(sorted(symbols)[:5]) + (" …" if len(symbols) > 5 else "")
                 violation("glibc-floor", f"needs GLIBC_{format_version(version)} "

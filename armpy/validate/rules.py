@@ -29,6 +29,7 @@ class Findings(list):
     def __init__(self, path):
         super().__init__()
         self.path = path
+        self.glibc_needed = None    # ELF: highest GLIBC version the file needs, if any
 
     def add(self, rule, message):
         self.append(Violation(self.path, rule, message))
