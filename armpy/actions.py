@@ -8,7 +8,8 @@ import os
 import shutil
 import sys
 
-from . import builder, cpython, introspect, manifest, package, regrtest, relocate, smoke, validate
+from . import (builder, cpython, host_python, introspect, manifest, package, regrtest, relocate,
+               smoke, strip, validate)
 from .errors import ArmpyError
 
 
@@ -44,7 +45,7 @@ def build_dependency(target, source, env):
 @step
 def build_host_python(target, source, env):
     opts = env["OPTIONS"]
-    cpython.build_host_python(opts.python, workdir=env["WORKDIR"],
+    host_python.build_host_python(opts.python, workdir=env["WORKDIR"],
                               prefix=os.path.dirname(target[0].abspath),
                               cache_dir=opts.cache_dir, jobs=opts.jobs)
 
@@ -56,7 +57,8 @@ def build_cpython(target, source, env):
     stage = env["STAGE"]
     metadata = cpython.build_target_python(
         opts, env["TOOLCHAIN"], host_python=env["HOST_PYTHON"],
-        dep_prefixes=env["DEP_PREFIXES"], workdir=env["WORKDIR"], stage=stage)
+        dep_prefixes=env["DEP_PREFIXES"], workdir=env["WORKDIR"], stage=stage,
+        pgo_runtime=env["PGO_RUNTIME"])
     install = os.path.join(stage, "install")
     relocate.make_relocatable(install, env["TOOLCHAIN"], build_paths=env["BUILD_PATHS"])
     builder.write_json(target[0].abspath, metadata)
@@ -92,22 +94,28 @@ def package_and_smoke_test(target, source, env):
                         os.path.join(licenses, f"LICENSE.{name}.txt"))
 
     names = package.artifact_names(opts)
-    validate_before_packaging(document, install, out_dir, env["BUILD_PATHS"])
+    stripped_install = os.path.join(out_dir, "stripped", "install")
+    strip.copy_stripped(install, stripped_install, toolchain.strip)
+    validate_before_packaging(document, install, out_dir, env["BUILD_PATHS"], "validation.json")
+    validate_before_packaging(document, stripped_install, out_dir, env["BUILD_PATHS"],
+                              "validation-stripped.json")
     package.write_full(os.path.join(out_dir, names["full"]), manifest_path, install, licenses)
-    install_only = os.path.join(out_dir, names["install_only"])
-    package.write_install_only(install_only, manifest_path, install, licenses)
+    for kind, tree in (("install_only", install), ("install_only_stripped", stripped_install)):
+        archive = os.path.join(out_dir, names[kind])
+        package.write_install_only(archive, manifest_path, tree, licenses)
+        result = smoke.run(archive, document, workdir=out_dir)
+        result["runner"] = "native" if not toolchain.cross else "qemu-user (binfmt_misc)"
+        smoke_name = names["smoke" if kind == "install_only" else "smoke_stripped"]
+        builder.write_json(os.path.join(out_dir, smoke_name), result)
+        print(f"armpy: packaged {names[kind]} ({len(result['passed'])} smoke checks passed)")
+    shutil.rmtree(os.path.dirname(stripped_install))
 
-    result = smoke.run(install_only, document, workdir=out_dir)
-    result["runner"] = "native" if not toolchain.cross else "qemu-user (binfmt_misc)"
-    builder.write_json(os.path.join(out_dir, names["smoke"]), result)
-    print(f"armpy: packaged {names['install_only']} ({len(result['passed'])} smoke checks passed)")
 
-
-def validate_before_packaging(document, install, out_dir, build_paths):
+def validate_before_packaging(document, install, out_dir, build_paths, report_name):
     """Every binary and PYTHON.json against the target's rules; any violation stops
     the build, each printed with its file and rule."""
     report = validate.check_tree(document, install, out_dir, build_paths)
-    builder.write_json(os.path.join(out_dir, "validation.json"), report.to_json())
+    builder.write_json(os.path.join(out_dir, report_name), report.to_json())
     for violation in report.violations:
         sys.stderr.write(f"armpy: validate: {violation}\n")
     if not report.passed:
@@ -128,11 +136,16 @@ def run_regression_tests(target, source, env):
     os.makedirs(opts.dist_dir, exist_ok=True)
     summary = regrtest.run(os.path.join(env["OUT_DIR"], names["install_only"]), env["TIER"],
                            jobs=os.cpu_count(), output_dir=opts.dist_dir,
-                           workdir=env["OUT_DIR"], covers=[names["full"], names["install_only"]])
+                           workdir=env["OUT_DIR"], covers=[names[k] for k in ARCHIVES])
     if not summary["passed"]:
         publish(opts, env["OUT_DIR"], summary)
         raise ArmpyError(regrtest.failure_message(summary) + "; published without a "
                          f"{package.SHA256SUMS} entry")
+
+
+# The archives, in the order of their roles; then everything publish copies to dist/.
+ARCHIVES = ("full", "install_only", "install_only_stripped")
+PUBLISHED = ARCHIVES + ("smoke", "smoke_stripped", "manifest")
 
 
 @step
@@ -159,7 +172,7 @@ def publish(opts, out_dir, summary):
     with open(sidecar, "w") as f:
         f.write(manifest.dumps(document))
     os.makedirs(opts.dist_dir, exist_ok=True)
-    for kind in ("full", "install_only", "smoke", "manifest"):
+    for kind in PUBLISHED:
         dest = os.path.join(opts.dist_dir, names[kind])
         shutil.copyfile(os.path.join(out_dir, names[kind]), dest + ".tmp")
         os.replace(dest + ".tmp", dest)
@@ -167,7 +180,7 @@ def publish(opts, out_dir, summary):
     tested = (f"regression suite {summary['tier']}: "
               + ("passed" if summary["passed"] else "unexpected failures")) if summary \
         else "regression suite not run"
-    print(f"armpy: published {names['full']} and {names['install_only']} ({tested})")
+    print(f"armpy: published {', '.join(names[k] for k in ARCHIVES)} ({tested})")
 
 
 def read_json(path):

@@ -81,8 +81,9 @@ def check_members(members, path):
             raise ArmpyError(f"{path}: refusing to extract member '{member.name}': {problem}")
 
 
-def extract(path, dest, strip_top=False):
-    """Extract `path` into `dest`; with strip_top, drop the single top-level directory."""
+def extract(path, dest, strip_top=False, only=()):
+    """Extract `path` into `dest`; with strip_top, drop the single top-level directory;
+    with `only`, just the members at or below those paths (after stripping)."""
     with open_tar(path) as tar:
         try:
             members = tar.getmembers()
@@ -102,6 +103,10 @@ def extract(path, dest, strip_top=False):
                     m.linkname = m.linkname.split("/", 1)[1]
                 kept.append(m)
             members = kept
+        if only:
+            members = [m for m in members
+                       if any(m.name == p.rstrip("/") or m.name.startswith(p.rstrip("/") + "/")
+                              for p in only)]
         try:
             tar.extractall(dest, members=members, filter="tar")
         except (tarfile.TarError, EOFError, OSError) as error:

@@ -33,7 +33,7 @@ class Builder:
     """What a recipe's build steps see: the toolchain, paths, and how to run things."""
 
     def __init__(self, recipe, toolchain, srcdir, prefix, dep_prefixes, jobs, log_path,
-                 base_cflags=BASE_CFLAGS):
+                 base_cflags=BASE_CFLAGS, extra_ldflags=()):
         self.recipe = recipe
         self.toolchain = toolchain
         self.target = toolchain.target
@@ -44,6 +44,7 @@ class Builder:
         self.log_path = log_path
         # Keep build paths out of the objects: debug info, __FILE__ in asserts.
         self.cflags = list(base_cflags) + [f"-ffile-prefix-map={srcdir}=/armpy/src/{recipe.NAME}"]
+        self.extra_ldflags = list(extra_ldflags)
 
     def dep_prefix(self, name):
         return self.dep_prefixes[name]
@@ -58,7 +59,7 @@ class Builder:
             CFLAGS=" ".join(self.cflags), CXXFLAGS=" ".join(self.cflags),
             CPPFLAGS=" ".join(includes + extra),
             LDFLAGS=" ".join([f"-L{p}/lib" for p in self.dep_prefixes.values()]
-                             + list(tc.ldflags) + HARDENING_LDFLAGS),
+                             + list(tc.ldflags) + HARDENING_LDFLAGS + self.extra_ldflags),
             # Only our own prefixes: host libraries must not leak into the target.
             PKG_CONFIG_LIBDIR=":".join(f"{p}/lib/pkgconfig" for p in self.dep_prefixes.values()),
             PKG_CONFIG_PATH="",
@@ -139,7 +140,7 @@ def prepare_source(recipe, providers, cache_dir, srcdir, log_path, version=None,
     path, provider = sources.fetch(providers, cache_dir)
     shutil.rmtree(srcdir, ignore_errors=True)
     os.makedirs(srcdir)
-    archives.extract(path, srcdir, strip_top=True)
+    archives.extract(path, srcdir, strip_top=True, only=getattr(recipe, "SOURCE_PATHS", ()))
     applied = []
     for patch_file in (recipes.patches(recipe.NAME, version) if patch else []):
         with open(log_path, "a") as log, open(patch_file) as stdin:

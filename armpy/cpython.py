@@ -1,18 +1,17 @@
-"""Building CPython: the host build-python, then the target interpreter.
-
-Cross builds need a build-python of the same version to run CPython's own
-build scripts; it is built here from the same verified source.
-"""
+"""Building CPython for the target: configure, make (or the PGO steps), install."""
 import glob
 import os
 import re
 import shutil
 import subprocess
 
-from . import builder, elf, recipes, relocate
+from . import builder, elf, optimizations, pgo, recipes, relocate
 from .errors import ArmpyError
-from .toolchain import Toolchain, first_line_of
 
+
+# Every binary gets a build-id note (GCC's linker adds one by default, lld does
+# not): it matches a stripped binary to its unstripped copy in the full archive.
+BUILD_ID_LDFLAGS = ["-Wl,--build-id=sha1"]
 
 # bin/python3.X links libpython's objects in, as Debian's interpreter does, so that
 # a copy of it (venv --copies) starts without lib/ beside it; libpython3.X.so is
@@ -21,48 +20,14 @@ STATIC_INTERPRETER = ["LINK_PYTHON_OBJS=$(LIBRARY_OBJS)",
                       "LINK_PYTHON_DEPS=$(LIBRARY_DEPS) $(LIBRARY_OBJS)"]
 
 
-def host_toolchain():
-    return Toolchain(name="host", target=None, cross=False, cc=("gcc",), cxx=("g++",),
-                     ar="ar", ranlib="ranlib", version=first_line_of(["gcc"]),
-                     user_programs={"cc": "gcc", "cxx": "g++", "ar": "ar", "ranlib": "ranlib"})
-
-
-def recipe_and_version(python):
-    recipe = recipes.load("cpython")
-    for entry in recipe.VERSIONS.values():
-        if entry.version == python:
-            return recipe, entry
-    raise ArmpyError(f"no CPython {python} in recipes/cpython.py")
-
-
-def build_host_python(python, workdir, prefix, cache_dir, jobs):
-    """A host interpreter to run CPython's build scripts for a cross build.
-
-    Built from the pristine pinned source: it is a build tool, and our patches
-    concern the distributed interpreter only.
-    """
-    recipe, entry = recipe_and_version(python)
-    shutil.rmtree(prefix, ignore_errors=True)
-    os.makedirs(workdir, exist_ok=True)
-    log_path = os.path.join(workdir, "host-python.log")
-    srcdir = os.path.join(workdir, "host-python")
-    source = builder.prepare_source(recipe, entry.sources, cache_dir, srcdir, log_path,
-                                    patch=False)
-    b = builder.Builder(recipe, host_toolchain(), srcdir, prefix, {}, jobs, log_path)
-    b.run(["./configure", f"--prefix={prefix}", "--without-ensurepip"])
-    b.make()
-    b.make("install")
-    shutil.rmtree(srcdir)
-    builder.write_json(os.path.join(prefix, "component.json"),
-                       builder.component_metadata(recipe, source) | {"version": python})
-
-
-def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, stage):
+def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, stage,
+                        pgo_runtime=""):
     """Configure, build and install CPython for the target into `stage` (DESTDIR).
 
-    Returns the component metadata plus the configure arguments used.
+    `pgo_runtime` is the install prefix of the toolchain's profile runtime, if it
+    needs one. Returns the component metadata plus the configure arguments used.
     """
-    recipe, entry = recipe_and_version(opts.python)
+    recipe, entry = recipes.cpython_version(opts.python)
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(workdir, exist_ok=True)
     log_path = os.path.join(workdir, "cpython.log")
@@ -73,20 +38,33 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
                                     srcdir=srcdir, log_path=log_path, version=opts.python)
     # CPython chooses its own optimisation flags (-O3, and -fPIC where needed).
     b = builder.Builder(recipe, toolchain, srcdir, "/install", dep_prefixes, opts.jobs, log_path,
-                        base_cflags=[])
-    args = recipe.configure_args(toolchain.target, opts.build_options, toolchain.cross)
+                        base_cflags=[], extra_ldflags=BUILD_ID_LDFLAGS)
+    b.cflags = profile_safe_path_maps(b.cflags)
+    args = recipe.configure_args(toolchain.target, opts.build_options, toolchain.cross,
+                                 toolchain.glibc_floor)
+    args += list(toolchain.configure_vars)
     if toolchain.cross:
         args += [f"--build={host_triple()}", f"--host={toolchain.target.gnu_triple}",
                  f"--with-build-python={host_python}"]
     # Static dependencies list their own dependencies (e.g. -lm) only as
     # private libraries; without --static those modules fail to link.
     b.run(["./configure", *args], env={"PKG_CONFIG": "pkg-config --static"})
-    b.make(*STATIC_INTERPRETER, *toolchain.make_vars)
+    make_args = (*STATIC_INTERPRETER, *toolchain.make_vars)
+    profile = None
+    if "pgo" in opts.build_options.split("+"):
+        runtime = (recipes.load(toolchain.pgo_runtime).link_inputs(pgo_runtime)
+                   if toolchain.pgo_runtime else [])
+        profile = pgo.build(b, make_args, toolchain.target, opts.pgo_task, opts.jobs,
+                            toolchain.profdata, runtime)
+    else:
+        b.make(*make_args)
+    found = optimizations.detect(srcdir, profile)
+    optimizations.check(opts.build_options, found)
     missing = missing_extensions(srcdir, recipe.REQUIRED_EXTENSIONS)
     if missing:
         raise ArmpyError(f"cpython: required extension modules not built: {', '.join(missing)}; "
                          f"see 'checksharedmods' in {log_path}")
-    b.make("install", f"DESTDIR={stage}", *STATIC_INTERPRETER, *toolchain.make_vars)
+    b.make("install", f"DESTDIR={stage}", *make_args)
     major_minor = opts.python.rsplit(".", 1)[0]
     python = os.path.join(stage, "install", "bin", f"python{major_minor}")
     linked = [n for n in elf.needed_libraries(python) if n.startswith("libpython")]
@@ -96,11 +74,33 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     relocate.set_interpreter_rpath(os.path.join(stage, "install"), major_minor)
     b.run([*toolchain.runner(), python, "-m", "ensurepip", "--default-pip"], cwd=stage)
     shutil.rmtree(srcdir)
-    # Recorded without this machine's path to the build-python.
-    recorded = [a if not a.startswith("--with-build-python=")
-                else f"--with-build-python=python{major_minor}" for a in args]
+    # Recorded without this machine's paths (the build-python, toolchain wrappers).
+    recorded = [recorded_argument(a) for a in args]
     return builder.component_metadata(recipe, source) | {
-        "version": opts.python, "configure_args": recorded}
+        "version": opts.python, "configure_args": recorded, "optimizations": found}
+
+
+def profile_safe_path_maps(cflags):
+    """Build paths go out of debug information and __FILE__, but not out of GCC's
+    profile paths: since GCC 12, -ffile-prefix-map also maps where an instrumented
+    interpreter writes its .gcda files and where the next build reads them, which
+    would be outside the build tree."""
+    out = []
+    for flag in cflags:
+        if flag.startswith("-ffile-prefix-map="):
+            mapping = flag.split("=", 1)[1]
+            out += [f"-fdebug-prefix-map={mapping}", f"-fmacro-prefix-map={mapping}"]
+        else:
+            out.append(flag)
+    return out
+
+
+def recorded_argument(arg):
+    """NAME=/a/path/program -> NAME=program: what ran, not where it is kept here."""
+    name, sep, value = arg.partition("=")
+    if sep and os.path.isabs(value):
+        return f"{name}={os.path.basename(value)}"
+    return arg
 
 
 def host_triple():

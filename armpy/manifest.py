@@ -4,7 +4,7 @@ import json
 import os
 import platform
 
-from . import elf, recipes
+from . import elf, optimizations, recipes
 from .errors import ArmpyError
 
 SCHEMA_PATH = os.path.join(recipes.ROOT, "schema", "PYTHON.json.schema.json")
@@ -61,15 +61,17 @@ def build(*, facts, install, opts, toolchain, components, cpython_meta):
     python_exe = f"install/bin/python{major_minor}"
     glibc = elf.max_glibc_version(install)
     crt = ["glibc-dynamic"] + ([f"glibc-max-symbol-version:{glibc}"] if glibc else [])
-    optimizations = opts.build_options.replace("freethreaded+", "")
+    # What the build tree showed, not what was asked for (the build stops on a mismatch).
+    found = optimizations.build_options_of(cpython_meta["optimizations"])
+    variant = "freethreaded+" if opts.build_options.startswith("freethreaded+") else ""
     stdlib = os.path.join(install, "lib", f"python{major_minor}")
     licenses = sorted({part.strip() for c in components + [cpython_meta]
                        for part in c["license"].replace("(", "").replace(")", "").split(" AND ")})
     return {
         "version": FORMAT_VERSION,
         "target_triple": opts.target.triple,
-        "optimizations": optimizations,
-        "build_options": opts.build_options,
+        "optimizations": found,
+        "build_options": variant + found,
         "python_tag": "cp" + "".join(facts["version"][:2]),
         "python_abi_tag": facts["abiflags"],
         "python_platform_tag": facts["platform"],
@@ -105,10 +107,16 @@ def build(*, facts, install, opts, toolchain, components, cpython_meta):
                            "release": platform.release()},
             "build_tag": opts.build_tag,
             "configure_args": cpython_meta["configure_args"],
-            "components": sorted([cpython_meta] + components, key=lambda c: c["name"]),
+            "optimizations": cpython_meta["optimizations"],
+            "components": sorted([component_entry(cpython_meta)] + components,
+                                 key=lambda c: c["name"]),
             "builtin_modules": facts["builtin_modules"],
         },
     }
+
+
+def component_entry(cpython_meta):
+    return {k: v for k, v in cpython_meta.items() if k != "optimizations"}
 
 
 def load_schema():

@@ -16,7 +16,7 @@ from .targets import DEFAULT_TARGET, TARGETS
 # that names stay stable; only those in SUPPORTED_BUILD_OPTIONS build today.
 OPTIMISATIONS = ("noopt", "lto", "pgo", "pgo+lto", "debug")
 BUILD_OPTIONS_RE = re.compile(r"^(freethreaded\+)?(noopt|lto|pgo|pgo\+lto|debug)$")
-SUPPORTED_BUILD_OPTIONS = ("noopt", "lto")
+SUPPORTED_BUILD_OPTIONS = ("noopt", "lto", "pgo", "pgo+lto")
 DEFAULT_BUILD_OPTIONS = "lto"
 BUILD_TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._]*$")
 
@@ -42,6 +42,8 @@ def option_table():
                python_versions()),
         Option("build_options", "optimisation, optionally prefixed 'freethreaded+'",
                DEFAULT_BUILD_OPTIONS, SUPPORTED_BUILD_OPTIONS),
+        Option("pgo_task", "training task of pgo builds ('short': a few test files, for CI)",
+               "cpython", ("cpython", "short")),
         Option("regrtest", "regression-suite tier run before publishing (none: not tested)",
                "quick", ("quick", "full", "none")),
         Option("build_tag", "release tag in artifact names (letters, digits, '.', '_')", "dev"),
@@ -59,6 +61,7 @@ class BuildOptions:
     toolchain: str
     python: str            # exact version, e.g. 3.13.15
     build_options: str
+    pgo_task: str
     regrtest: str
     build_tag: str
     cache_dir: str
@@ -117,6 +120,7 @@ def resolve(arguments):
         raise ArmpyError(f"build_options '{build_options}' is not supported yet "
                          f"(valid: {', '.join(SUPPORTED_BUILD_OPTIONS)})")
 
+    _check_choice("pgo_task", values["pgo_task"], table["pgo_task"].choices)
     _check_choice("regrtest", values["regrtest"], table["regrtest"].choices)
     if not BUILD_TAG_RE.match(values["build_tag"]):
         raise ArmpyError(f"invalid build_tag '{values['build_tag']}' "
@@ -129,7 +133,8 @@ def resolve(arguments):
         raise ArmpyError(f"invalid jobs '{values['jobs']}' (a whole number of at least 1)") from None
 
     return BuildOptions(target=target, toolchain=toolchain, python=versions[python].version,
-                        build_options=build_options, regrtest=values["regrtest"],
+                        build_options=build_options, pgo_task=values["pgo_task"],
+                        regrtest=values["regrtest"],
                         build_tag=values["build_tag"],
                         cache_dir=os.path.abspath(values["cache_dir"]),
                         build_dir=os.path.abspath(values["build_dir"]),

@@ -3,6 +3,7 @@
 Layouts follow the standalone-CPython conventions tools already read:
   …-{build_options}-full.tar.zst   python/PYTHON.json (first), python/install/…, python/licenses/…
   …-install_only.tar.gz            python/PYTHON.json (first), python/bin/python3 …, python/licenses/…
+  …-install_only_stripped.tar.gz   the same without debug information
 An archive is listed in SHA256SUMS (releasable) unless a regression-test
 summary in the same directory records unexpected failures for it.
 """
@@ -18,7 +19,9 @@ def artifact_names(opts):
     stem = f"cpython-{opts.python}+{opts.build_tag}-{opts.target.triple}"
     return {"full": f"{stem}-{opts.build_options}-full.tar.zst",
             "install_only": f"{stem}-install_only.tar.gz",
+            "install_only_stripped": f"{stem}-install_only_stripped.tar.gz",
             "smoke": f"{stem}-install_only.smoke.json",
+            "smoke_stripped": f"{stem}-install_only_stripped.smoke.json",
             "manifest": f"{stem}-{opts.build_options}-full.PYTHON.json"}
 
 
@@ -42,8 +45,6 @@ def write_install_only(path, manifest_path, install, licenses_dir):
     entries += [(install, rel, f"python/{rel}") for rel in archives.walk_files(install)]
     entries += license_entries(licenses_dir)
     archives.write_tar_gz(path, entries)
-
-
 
 SHA256SUMS = "SHA256SUMS"
 

@@ -30,8 +30,9 @@ def names():
 
 
 def dependency_names():
-    """Every component except CPython itself, dependencies before dependents."""
+    """Every component except CPython itself and build tools, dependencies first."""
     recipes = {n: load(n) for n in names() if n != "cpython"}
+    recipes = {n: r for n, r in recipes.items() if not getattr(r, "TOOL", False)}
     ordered, seen = [], set()
 
     def visit(name, chain):
@@ -73,3 +74,12 @@ def applies_to(path, version):
             if line.startswith("---") or line.startswith("diff "):
                 break
     return True
+
+
+def cpython_version(python):
+    """(the cpython recipe, its entry for the exact version `python`)."""
+    recipe = load("cpython")
+    for entry in recipe.VERSIONS.values():
+        if entry.version == python:
+            return recipe, entry
+    raise ArmpyError(f"no CPython {python} in recipes/cpython.py")

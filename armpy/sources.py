@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
+from . import debapt
 from .errors import ArmpyError
 
 CHUNK = 1 << 20
@@ -45,6 +46,21 @@ class DebianOrig:
 
     def describe(self):
         return f"Debian source {self.package}={self.version} ({self.filename})"
+
+
+@dataclass(frozen=True)
+class DebianBinary:
+    """A binary package of a Debian suite, located through a private apt configuration."""
+    package: str
+    version: str
+    suite: str
+    arch: str
+    filename: str
+    sha256: str
+    size: Optional[int] = None
+
+    def describe(self):
+        return f"Debian {self.suite} {self.package}:{self.arch}={self.version}"
 
 
 def sha256_of(path):
@@ -135,8 +151,15 @@ def _progress(label, done, total, end="\r"):
     sys.stderr.flush()
 
 
-def provider_url(provider):
-    return debian_uri(provider) if isinstance(provider, DebianOrig) else provider.url
+def provider_url(provider, cache_dir):
+    if isinstance(provider, DebianOrig):
+        return debian_uri(provider)
+    if isinstance(provider, DebianBinary):
+        # apt's lists for that suite live beside the source cache.
+        apt = debapt.PrivateApt(os.path.join(os.path.dirname(cache_dir), "apt"),
+                                provider.suite, provider.arch)
+        return apt.uri(provider.package, provider.version, provider.filename)
+    return provider.url
 
 
 def fetch(providers, cache_dir, log=print):
@@ -162,7 +185,7 @@ def fetch(providers, cache_dir, log=print):
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".part-")
         os.close(fd)
         try:
-            download(provider_url(provider), tmp, provider.filename)
+            download(provider_url(provider, cache_dir), tmp, provider.filename)
             verify(tmp, provider)
             os.replace(tmp, path)
             return path, provider

@@ -26,11 +26,16 @@ class Toolchain:
     ranlib: str
     version: str             # exact `cc --version` first line
     user_programs: dict      # what a user on the target calls cc, cxx, ar, ranlib
+    strip: str = ""          # removes debug information from the target's binaries
     ldflags: tuple = field(default_factory=tuple)
     glibc_floor: str = ""    # oldest glibc the output runs on (the headers' version)
     recorded: dict = field(default_factory=dict)   # cc/ar as the manifest tells them, if
                                                    # not by their own program names
     make_vars: tuple = ()    # make variables CPython's build needs with this toolchain
+    configure_vars: tuple = ()   # NAME=value answers CPython's configure needs with it
+    profdata: str = ""       # llvm-profdata that reads this compiler's profiles ("" for GCC)
+    pgo_runtime: str = ""    # recipe of a profile runtime the compiler lacks ("" if it has one)
+    pgo_unsupported: str = ""    # why this toolchain cannot build pgo here ("" if it can)
 
     def runner(self):
         """Command prefix that runs a target program on this host ([] when native)."""

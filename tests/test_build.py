@@ -20,7 +20,7 @@ from elftools.elf.elffile import ELFFile
 
 from armpy import archives, manifest, sources
 from armpy.errors import ArmpyError
-from conftest import (BUILDS, DEFAULT_TOOLCHAIN, ROOT, extension_source, run_python, scons,
+from conftest import (BUILDS, DEFAULT_TOOLCHAIN, PGO_TASK, ROOT, extension_source, run_python, scons,
                       target_cc, zstd_reader)
 
 pytestmark = pytest.mark.build
@@ -213,7 +213,7 @@ def test_killed_packaging_leaves_nothing_and_resumes(artifact, tmp_path):
     dist = tmp_path / "dist"
     # regrtest=none: the archives do not depend on the tests, and the suite already ran.
     options = [f"toolchain={artifact.toolchain}", f"build_options={BUILDS[artifact.toolchain]}",
-               f"dist_dir={dist}",
+               f"pgo_task={PGO_TASK}", f"dist_dir={dist}",
                "regrtest=none", "build_tag=resumed"]
     args = [os.path.join(os.path.dirname(sys.executable), "scons"), "-C", ROOT, *options]
     # Unbuffered, so each step's line arrives when the step starts.

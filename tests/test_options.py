@@ -13,7 +13,8 @@ from conftest import scons
     ("toolchain=msvc", "valid: zig, gcc, clang"),
     ("python=2.7", "valid: 3.13"),
     ("build_options=fast", "grammar: [freethreaded+]{noopt|lto|pgo|pgo+lto|debug}"),
-    ("build_options=pgo+lto", "not supported yet (valid: noopt, lto)"),
+    ("build_options=debug", "not supported yet (valid: noopt, lto, pgo, pgo+lto)"),
+    ("pgo_task=everything", "unknown pgo_task 'everything' (valid: cpython, short)"),
     ("build_tag=has space", "invalid build_tag"),
     ("colour=blue", "unknown option 'colour'"),
 ])
@@ -27,8 +28,9 @@ def test_bad_option_is_one_line_error(argument, expected):
 
 def test_help_lists_options_with_choices_and_defaults():
     result = scons("--help")
-    for text in ("target: target triple", "allowed: zig, gcc, clang", "allowed: noopt, lto",
-                 "default: lto", "default: dev"):
+    for text in ("target: target triple", "allowed: zig, gcc, clang",
+                 "allowed: noopt, lto, pgo, pgo+lto", "default: lto", "default: dev",
+                 "pgo_task: training task"):
         assert text in result.stdout
 
 
@@ -54,3 +56,14 @@ def test_missing_compiler_names_the_package(tmp_path):
         assert result.returncode == 2, result.stderr
         line = result.stderr.strip().splitlines()[-1]
         assert "not found: install it with 'apt-get install" in line and package in line
+
+
+def test_pgo_with_a_toolchain_that_cannot_says_why():
+    """Debian's clang has no aarch64 profile runtime on an x86_64 host."""
+    result = scons("toolchain=clang", "build_options=pgo", "-n", check=False)
+    lines = result.stderr.strip().splitlines()
+    if result.returncode == 0:
+        pytest.skip("this host's clang has a profile runtime for the target")
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "clang has no profile runtime for aarch64" in lines[0]
+    assert "toolchain=zig or toolchain=gcc" in lines[0]

@@ -21,6 +21,7 @@ def generate(env):
         cxx=(find_program(f"{prefix}g++", package),),
         ar=find_program(f"{prefix}gcc-ar", package),
         ranlib=find_program(f"{prefix}gcc-ranlib", package),
+        strip=find_program(f"{prefix}strip", package),
         version=first_line_of(list(cc)),
         user_programs={"cc": "gcc", "cxx": "g++", "ar": "ar", "ranlib": "ranlib"},
         glibc_floor=glibc_version(cc),

@@ -7,18 +7,23 @@ and compiler runtime, so the same package cross-compiles from any host.
 """
 import importlib.util
 import os
+import shutil
 import subprocess
 
 from armpy.errors import ArmpyError
-from armpy.toolchain import (Toolchain, can_generate, check_compiles, glibc_version,
-                             host_runs_target, write_wrapper)
+from armpy.toolchain import (Toolchain, can_generate, check_compiles, find_program,
+                             glibc_version, host_runs_target, write_wrapper)
 
 # manylinux2014's floor, and the first glibc release with aarch64 support.
 GLIBC_FLOOR = "2.17"
 # zig rejects __DATE__/__TIME__ by default, and without an -O level it builds in
 # its debug mode with UBSan traps; a build's own later -O still wins.
 CC_FLAGS = ("-O2", "-Wno-error=date-time")
+# Headers that put back what an old glibc means where zig's (current glibc's) differ
+# in ABI: termios baud rates (see the header). Searched before zig's own.
+COMPAT_INCLUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zig-glibc-compat")
 INSTALL_COMMAND = "pip install -r requirements.txt"
+PROFDATA = "llvm-profdata-19"
 
 
 def zig_program():
@@ -34,29 +39,44 @@ def generate(env):
     zig = zig_program()
     zig_target = f"{target.gnu_triple}.{GLIBC_FLOOR}"
     # Build systems (CMake, OpenSSL's Configure) want one program per tool, so
-    # each zig sub-command gets a wrapper script in the build tree.
+    # each zig sub-command gets a wrapper script in the build tree. The compilers'
+    # names say "clang" because that is what they are, and CPython's configure
+    # chooses its LTO and PGO flags by the compiler's name.
     folder = os.path.join(os.path.abspath(env["OPTIONS"].build_dir), "toolchains", zig_target)
+    compat = f"-I{COMPAT_INCLUDE}"
     commands = {
-        "cc": (zig, "cc", "-target", zig_target, *CC_FLAGS),
-        "c++": (zig, "c++", "-target", zig_target, *CC_FLAGS),
+        "clang": (zig, "cc", "-target", zig_target, *CC_FLAGS, compat),
+        "clang++": (zig, "c++", "-target", zig_target, *CC_FLAGS, compat),
         "ar": (zig, "ar"),
         "ranlib": (zig, "ranlib"),
     }
     tools = {name: write_wrapper(os.path.join(folder, f"zig-{name}"), command)
              for name, command in commands.items()}
-    cc = (tools["cc"],)
+    cc = (tools["clang"],)
     check_compiles(cc, INSTALL_COMMAND)
     # CPython links libpython3.so from libpython3.X.so alone, and zig cc cannot
     # link without an object among its inputs: that link gets an empty one.
     empty = empty_object(cc, folder)
     env["TOOLCHAIN"] = Toolchain(
         name="zig", target=target, cross=not host_runs_target(target), cc=cc,
-        cxx=(tools["c++"],), ar=tools["ar"], ranlib=tools["ranlib"], version=zig_version(zig),
+        cxx=(tools["clang++"],), ar=tools["ar"], ranlib=tools["ranlib"], version=zig_version(zig),
         # Users build their own extensions with the system compiler.
         user_programs={"cc": "cc", "cxx": "c++", "ar": "ar", "ranlib": "ranlib"},
         glibc_floor=glibc_version(cc),
-        recorded={"cc": " ".join(["zig", *commands["cc"][1:]]), "ar": "zig ar"},
+        # zig has no strip of its own; LLVM's reads any ELF file.
+        strip=find_program("llvm-strip", "llvm"),
+        recorded={"cc": " ".join(["zig", *commands["clang"][1:-1],
+                                  f"-I<armpy>/toolchains/{os.path.basename(COMPAT_INCLUDE)}"]),
+                  "ar": "zig ar"},
         make_vars=(f"NO_AS_NEEDED=-Wl,--no-as-needed {empty}",),
+        # LTO objects are LLVM bitcode of zig's own LLVM: only its ar indexes them.
+        configure_vars=(f"LLVM_AR={tools['ar']}",),
+        # PGO: zig ships no profile runtime; recipes/compiler_rt_profile.py builds LLVM's,
+        # and llvm-profdata 19 reads the raw profiles it writes (format version 10).
+        profdata=shutil.which(PROFDATA) or "",
+        pgo_runtime="compiler_rt_profile",
+        pgo_unsupported="" if shutil.which(PROFDATA) else
+        f"{PROFDATA} not found: install it with 'apt-get install llvm-19'",
     )
 
 

@@ -1,0 +1,90 @@
+"""A private apt configuration for another Debian suite and architecture.
+
+Reference interpreters (Debian's own arm64 python3.13) come from a Debian
+release other than the build machine's, for another architecture. apt is
+pointed at them through its own state and cache directories, with the mirror
+and keyring of the machine's existing entries: nothing is installed, the
+machine's apt state is untouched, and no host name is written into the repo.
+"""
+import glob
+import os
+import subprocess
+
+from . import debsrc
+from .errors import ArmpyError
+
+
+def machine_archive():
+    """(URI, keyring) of the machine's main Debian archive entry."""
+    stanzas = []
+    for path in sorted(glob.glob(debsrc.SOURCES_GLOB)):
+        with open(path) as f:
+            stanzas.extend(debsrc.parse_deb822(f.read()))
+    try:
+        with open(debsrc.LEGACY_LIST) as f:
+            stanzas.extend(debsrc.parse_legacy(f.read()))
+    except FileNotFoundError:
+        pass
+    for entry in debsrc.derive(stanzas):
+        return entry["URIs"].split()[0], entry.get("Signed-By", "")
+    raise ArmpyError("no Debian 'deb' entry in /etc/apt to take the archive's address from")
+
+
+class PrivateApt:
+    """apt-get for `suite`/`arch` with state kept under `state_dir`."""
+
+    def __init__(self, state_dir, suite, arch):
+        self.state_dir = os.path.abspath(os.path.join(state_dir, f"{suite}-{arch}"))
+        self.suite, self.arch = suite, arch
+        self.config = os.path.join(self.state_dir, "apt.conf")
+
+    def _write_config(self):
+        uri, keyring = machine_archive()
+        signed = f" signed-by={keyring}" if keyring else ""
+        for sub in ("lists/partial", "cache/archives/partial", "preferences.d"):
+            os.makedirs(os.path.join(self.state_dir, sub), exist_ok=True)
+        with open(os.path.join(self.state_dir, "sources.list"), "w") as f:
+            f.write(f"deb [arch={self.arch}{signed}] {uri} {self.suite} main\n")
+        open(os.path.join(self.state_dir, "status"), "a").close()
+        d = self.state_dir
+        settings = {
+            "Dir::State": d, "Dir::State::Lists": f"{d}/lists", "Dir::State::status": f"{d}/status",
+            "Dir::Cache": f"{d}/cache", "Dir::Etc::SourceList": f"{d}/sources.list",
+            "Dir::Etc::SourceParts": f"{d}/none", "Dir::Etc::Preferences": f"{d}/none",
+            "Dir::Etc::PreferencesParts": f"{d}/preferences.d",
+            "APT::Architecture": self.arch, "APT::Architectures": self.arch,
+            "Debug::NoLocking": "true",
+        }
+        with open(self.config + ".tmp", "w") as f:
+            f.writelines(f'{key} "{value}";\n' for key, value in settings.items())
+        os.replace(self.config + ".tmp", self.config)
+
+    def _run(self, *args, cwd=None):
+        try:
+            return subprocess.run(["apt-get", "-q", *args], env=dict(os.environ,
+                                  APT_CONFIG=self.config), capture_output=True, text=True,
+                                  timeout=600, cwd=cwd)
+        except FileNotFoundError:
+            raise ArmpyError("apt-get not found: Debian reference packages need a "
+                             "Debian/Ubuntu host") from None
+
+    def update(self):
+        self._write_config()
+        result = self._run("update")
+        if result.returncode != 0:
+            raise ArmpyError(f"apt-get update for {self.suite}/{self.arch} failed: "
+                             f"{result.stderr.strip()[-300:]}")
+
+    def uri(self, package, version, filename):
+        """The archive URI of one binary package version (the index is read once)."""
+        if not os.path.isdir(os.path.join(self.state_dir, "lists")) or \
+                not glob.glob(os.path.join(self.state_dir, "lists", "*_Packages*")):
+            self.update()
+        spec = f"{package}:{self.arch}={version}"
+        result = self._run("download", "--print-uris", spec, cwd=self.state_dir)
+        for line in result.stdout.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[1] == filename:
+                return parts[0].strip("'")
+        raise ArmpyError(f"Debian {self.suite} has no {spec} ({filename}): "
+                         f"{(result.stderr.strip() or 'not in the index')[-200:]}")

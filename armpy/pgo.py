@@ -1,0 +1,157 @@
+"""Profile-guided optimisation of a CPython build, trained where the target runs.
+
+CPython's `make profile-opt` runs its training task as a plain make step,
+which cannot run a cross-built interpreter and hides which test broke. Here
+the same steps run one by one in the configured tree:
+1. `make profile-gen-stamp`: the instrumented interpreter (without LTO, see
+   without_lto; the profile matches the LTO build all the same);
+2. training: it runs the task through the target's runner (qemu-user through
+   binfmt_misc on other hosts, natively on Arm); a failing, crashing or hung
+   test stops the build by name, and nothing is built from that profile;
+3. LLVM toolchains: the raw profiles are merged by the toolchain's llvm-profdata;
+4. `make profile-opt`: the final build reads the profile.
+The profile lives and dies in the build tree it was made in, so a profile of
+another source, toolchain or option can never be used; its digest and the
+training task are recorded in the manifest.
+"""
+import glob
+import hashlib
+import os
+import re
+import subprocess
+import time
+
+from . import optimizations, regrtest
+from .errors import ArmpyError
+
+# CPython's own PGO task (regrtest --pgo: about 40 test files of commonly used
+# modules), or a short one for CI, recorded as such in the manifest.
+TASKS = {
+    "cpython": [],
+    "short": ["test_array", "test_bytes", "test_dict", "test_float", "test_json", "test_long",
+              "test_re", "test_set", "test_str", "test_struct"],
+}
+TEST_TIMEOUT = 1200           # per test file, as CPython's TESTTIMEOUT
+TRAINING_TIMEOUT = 4 * 3600   # the whole task
+# regrtest's closing summary: "2 tests failed:", "1 test timed out:" … then indented names.
+PROBLEM_HEADING = re.compile(r"^\d+ (?:re-run )?tests? (failed|crashed|timed out|"
+                             r"worker bug|failed again|altered the execution environment)"
+                             r"[^:]*:$")
+
+
+def failing_tests(log_text):
+    """Test names listed under regrtest's failure headings."""
+    names, collecting = [], False
+    for line in log_text.splitlines():
+        if PROBLEM_HEADING.match(line.strip()):
+            collecting = True
+        elif collecting and line.startswith("    "):
+            names += line.split()
+        else:
+            collecting = False
+    return sorted(set(names))
+
+
+def train(srcdir, target, task, jobs, log_path):
+    """Run the instrumented ./python on the training task; raise ArmpyError on any failure."""
+    runner = regrtest.detect_runner(target)
+    env = regrtest.test_environment(srcdir, runner)
+    # Raw LLVM profiles land beside the build, one per process (regrtest's workers).
+    env["LLVM_PROFILE_FILE"] = os.path.join(srcdir, "code-%p.profclangr")
+    args = [os.path.join(srcdir, "python"), "-m", "test", "--pgo", "-j", str(jobs),
+            "--timeout", str(TEST_TIMEOUT), *TASKS[task]]
+    started = time.monotonic()
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(args, cwd=srcdir, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            code = process.wait(timeout=TRAINING_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            regrtest.stop_suite(process, srcdir)
+            raise ArmpyError(f"cpython: PGO training ({task}) timed out after "
+                             f"{TRAINING_TIMEOUT} s; nothing built from its profile; "
+                             f"log: {log_path}") from None
+        except BaseException:
+            regrtest.stop_suite(process, srcdir)
+            raise
+    with open(log_path, errors="replace") as f:
+        text = f.read()
+    if code != 0:
+        names = failing_tests(text) or ["(no test named; see the log)"]
+        raise ArmpyError(f"cpython: PGO training ({task}) failed (exit {code}): "
+                         f"{', '.join(names)}; nothing built from its profile; log: {log_path}")
+    return {"task": task, "tests": TASKS[task] or ["regrtest --pgo"],
+            "seconds": round(time.monotonic() - started), "runner": runner["kind"],
+            **({"qemu": runner["qemu"], "qemu_cpu": runner["qemu_cpu"]}
+               if runner["kind"] == "emulated" else {})}
+
+
+def merge_llvm_profiles(srcdir, profdata):
+    """code-*.profclangr -> code.profclangd, as CPython's LLVM_PROF_MERGER does."""
+    raw = sorted(glob.glob(os.path.join(srcdir, "code-*.profclangr")))
+    if not raw:
+        raise ArmpyError("cpython: PGO training wrote no LLVM profile (is the profile runtime "
+                         "linked into the instrumented interpreter?)")
+    merged = os.path.join(srcdir, "code.profclangd")
+    result = subprocess.run([profdata, "merge", f"-output={merged}", *raw],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ArmpyError(f"cpython: {os.path.basename(profdata)} merge failed: "
+                         f"{result.stderr.strip()[-300:]}")
+    for path in raw:
+        os.unlink(path)
+    return [merged]
+
+
+def profile_files(srcdir):
+    """The profile the final build reads: LLVM's merged file, or GCC's .gcda files."""
+    merged = os.path.join(srcdir, "code.profclangd")
+    if os.path.exists(merged):
+        return [merged]
+    return sorted(glob.glob(os.path.join(srcdir, "**", "*.gcda"), recursive=True))
+
+
+def digest(srcdir, files):
+    h = hashlib.sha256()
+    for path in files:
+        h.update(os.path.relpath(path, srcdir).encode() + b"\0")
+        with open(path, "rb") as f:
+            h.update(hashlib.sha256(f.read()).digest())
+    return h.hexdigest()
+
+
+def without_lto(srcdir):
+    """Make variables that leave LTO out of the instrumented build: the profile is read
+    per function before link-time optimisation, so it does not need LTO, and the
+    instrumented interpreter is thrown away after training (its LTO links are the
+    slowest steps of the whole build)."""
+    names = {"CONFIGURE_CFLAGS_NODIST", "CONFIGURE_LDFLAGS_NODIST"}
+    found = optimizations.makefile_vars(srcdir, names)
+    return [f"{name}={' '.join(f for f in value.split() if not f.startswith('-flto'))}"
+            for name, value in sorted(found.items()) if "-flto" in value]
+
+
+def build(b, make_args, target, task, jobs, profdata, runtime=()):
+    """Instrumented build, training, profile-use build, in b's configured tree.
+
+    `runtime`: link inputs of a profile runtime the compiler does not add itself.
+    Returns the profile's description for the manifest.
+    """
+    gen_args = list(make_args) + without_lto(b.srcdir)
+    if runtime:
+        libs = optimizations.makefile_vars(b.srcdir, {"LIBS"}).get("LIBS", "")
+        gen_args.append(f"LIBS={libs} {' '.join(runtime)}")
+    b.make("profile-gen-stamp", *gen_args)
+    training = train(b.srcdir, target, task, jobs,
+                     os.path.join(os.path.dirname(b.log_path), "pgo-training.log"))
+    if profdata:
+        merge_llvm_profiles(b.srcdir, profdata)
+    files = profile_files(b.srcdir)
+    if not files:
+        raise ArmpyError("cpython: PGO training left no profile data")
+    training.update(files=len(files), sha256=digest(b.srcdir, files))
+    b.make("clean-retain-profile")
+    with open(os.path.join(b.srcdir, "profile-run-stamp"), "w"):
+        pass
+    b.make("profile-opt", *make_args)
+    return training

@@ -1,0 +1,28 @@
+"""The stripped variant of an install tree: the same files, without debug information.
+
+Only DWARF sections go (`--strip-debug`); symbol tables stay, so a crash in a
+stripped build still shows function names, and each binary keeps its build-id
+note, which matches it to the unstripped copy in the full archive for a
+debugger to read line numbers from.
+"""
+import os
+import shutil
+import subprocess
+
+from . import elf
+from .errors import ArmpyError
+
+
+def copy_stripped(install, dest, strip_program):
+    """Copy `install` to `dest` (links as links) and strip every ELF file there."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(install, dest, symlinks=True)
+    stripped = 0
+    for path in elf.elf_files(dest):
+        result = subprocess.run([strip_program, "--strip-debug", path],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise ArmpyError(f"{strip_program} failed on {os.path.relpath(path, dest)}: "
+                             f"{result.stderr.strip()[:200]}")
+        stripped += 1
+    return stripped
