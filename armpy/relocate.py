@@ -152,7 +152,7 @@ def scrub_text_file(path, scrubber):
     for line in lines:
         if path.endswith(".pc") and line.startswith("prefix="):
             line = "prefix=${pcfiledir}/../.."
-        match = re.match(r"^(\s*[A-Za-z_][A-Za-z0-9_.]*\s*[:+?]?=\s*|\w+:\s)(.*)$", line)
+        match = re.match(r"^(\s*[A-Za-z_][A-Za-z0-9_.]*\s*[:+?]?=\s*|[\w.]+:\s)(.*)$", line)
         if match:
             name = match.group(1).split("=")[0].strip()
             value = (scrubber.config_args(match.group(2)) if name == "CONFIG_ARGS"

@@ -17,9 +17,11 @@ VERSION = "22.1.8"          # zig 0.17.1's clang is 22.1.8
 LICENSE = "Apache-2.0 WITH LLVM-exception"
 LICENSE_FILE = "compiler-rt/LICENSE.TXT"
 DEPENDS = []
+# Debian's orig of llvm-toolchain-22 is the whole llvm-project tree, repacked with its
+# own top directory: other bytes than any tarball LLVM publishes.
+NO_UPSTREAM = ("LLVM's own release tarballs are other files than Debian's repack, and "
+               "none could be fetched and hashed where this pin was made")
 SOURCES = [
-    # Debian's orig of llvm-toolchain-22 (the whole llvm-project tree, repacked with its
-    # own top directory): upstream's llvm-project tarball is other bytes, not pinned here.
     DebianOrig("llvm-toolchain-22", "1:22.1.8-1~deb13u4", "llvm-toolchain-22_22.1.8.orig.tar.xz",
                sha256="b49b9277aef97616320b2da259e1f8174c65b0ce2fbe2e8629644a97693402fe",
                size=196630560),

@@ -1,4 +1,4 @@
-"""End to end: real sources -> real gcc and clang builds -> archives -> run under qemu/natively.
+"""End to end: real sources -> real builds -> archives -> run under qemu/natively.
 
 These share build/ and .cache/ with `./run build`, so after one build they
 only repeat what changed. Each toolchain's artifacts go to their own dist dir.

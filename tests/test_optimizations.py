@@ -97,9 +97,10 @@ def test_crash_of_stripped_build_symbolised_from_full_archive(artifact, tmp_path
     cores = glob.glob(str(tmp_path / "qemu_python3.13_*.core")) or glob.glob(str(tmp_path / "core*"))
     assert cores, os.listdir(tmp_path)
     # The unstripped interpreter and modules come from the full archive (gdb finds the
-    # modules by name once the crashed process's own paths are out of its reach).
+    # modules by name once the crashed process's own paths are out of its reach); the
+    # C library is the one the process ran with, Debian's arm64 multiarch libc.
     install = debug / "python" / "install"
-    search = f"{install}/lib/python3.13/lib-dynload:{install}/lib"
+    search = f"{install}/lib/python3.13/lib-dynload:{install}/lib:/lib/aarch64-linux-gnu"
     gdb = subprocess.run(["gdb-multiarch", "-batch", "-nx", "-ex", "set sysroot /nonexistent",
                           "-ex", f"set solib-search-path {search}",
                           "-ex", f"file {install}/bin/python3.13", "-ex", f"core-file {cores[0]}",

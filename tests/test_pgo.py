@@ -42,7 +42,7 @@ def test_failing_training_stops_the_build_naming_the_test(artifact, extracted, t
     with pytest.raises(ArmpyError) as raised:
         pgo.train(str(build_tree), TARGETS[DEFAULT_TARGET], "short", 2, str(log))
     message = str(raised.value)
-    assert f"PGO training (short) failed" in message and test_name in message, message
+    assert "PGO training (short) failed" in message and test_name in message, message
     assert "nothing built from its profile" in message and str(log) in message
 
 

@@ -11,7 +11,7 @@ import pytest
 from armpy import reference
 from armpy.errors import ArmpyError
 from armpy.targets import DEFAULT_TARGET
-from conftest import CACHE_DIR, ROOT
+from conftest import CACHE_DIR, ROOT, run_python
 
 pytestmark = pytest.mark.build
 
@@ -45,7 +45,7 @@ def test_an_unlisted_difference_fails_and_a_stale_entry_is_reported(native):
     """A real reference with one define removed and one name added, against its own list."""
     ours = {"pyconfig": dict(native["pyconfig"]), "api": dict(native["api"])}
     del ours["pyconfig"]["HAVE_WORKING_TZSET"]
-    ours["api"]["time"] = native["api"]["time"] + ["armpy_extra"]
+    ours["api"]["time"] = dict(native["api"]["time"], armpy_extra=None)
     allowed = [("api:time.armpy_extra", {"why": "planted"}), ("pyconfig:HAVE_NOTHING", {})]
     result = reference.compare(ours, native, allowed)
     assert list(result["unexpected"]) == ["pyconfig:HAVE_WORKING_TZSET"]
@@ -60,3 +60,13 @@ def test_difference_entries_need_a_reason(tmp_path, monkeypatch):
     monkeypatch.setattr(reference, "REFERENCE_DIR", str(tmp_path))
     with pytest.raises(ArmpyError, match="difference 1 has no 'why'"):
         reference.load_allowed(DEFAULT_TARGET, "3.13", "zig")
+
+
+def test_calls_above_the_glibc_floor_work_where_the_kernel_has_them(artifact, extracted):
+    """memfd_create and copy_file_range (glibc 2.27) in a build for glibc 2.17."""
+    script = ("import os\n"
+              "a = os.memfd_create('a', os.MFD_CLOEXEC); b = os.memfd_create('b')\n"
+              "os.write(a, b'armpy'); os.lseek(a, 0, 0)\n"
+              "print(os.copy_file_range(a, b, 5), os.pread(b, 5, 0).decode())\n")
+    result = run_python(extracted / "bin" / "python3", "-c", script)
+    assert result.stdout.split() == ["5", "armpy"], result.stderr

@@ -5,6 +5,7 @@ zig links against stubs of the glibc version named in its target
 glibc or newer — no container, no old sysroot. It carries its own libc headers
 and compiler runtime, so the same package cross-compiles from any host.
 """
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -20,7 +21,8 @@ GLIBC_FLOOR = "2.17"
 # its debug mode with UBSan traps; a build's own later -O still wins.
 CC_FLAGS = ("-O2", "-Wno-error=date-time")
 # Headers that put back what an old glibc means where zig's (current glibc's) differ
-# in ABI: termios baud rates (see the header). Searched before zig's own.
+# in ABI (termios baud rates), and declare the system-call wrappers of compat.c
+# (memfd_create, copy_file_range: glibc 2.27). Searched before zig's own.
 COMPAT_INCLUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zig-glibc-compat")
 INSTALL_COMMAND = "pip install -r requirements.txt"
 PROFDATA = "llvm-profdata-19"
@@ -70,7 +72,10 @@ def generate(env):
                   "ar": "zig ar"},
         make_vars=(f"NO_AS_NEEDED=-Wl,--no-as-needed {empty}",),
         # LTO objects are LLVM bitcode of zig's own LLVM: only its ar indexes them.
-        configure_vars=(f"LLVM_AR={tools['ar']}",),
+        # CPython links the system-call wrappers of compat.c, so os.memfd_create and
+        # os.copy_file_range work wherever the running kernel has the calls.
+        configure_vars=(f"LLVM_AR={tools['ar']}",
+                        f"LIBS={compat_library(cc, tools['ar'], folder)}"),
         # PGO: zig ships no profile runtime; recipes/compiler_rt_profile.py builds LLVM's,
         # and llvm-profdata 19 reads the raw profiles it writes (format version 10).
         profdata=shutil.which(PROFDATA) or "",
@@ -87,6 +92,22 @@ def empty_object(cc, folder):
                        text=True, check=True, capture_output=True)
         os.replace(path + ".tmp", path)
     return path
+
+
+def compat_library(cc, ar, folder):
+    """compat.c as a static library, named by its content (a change makes a new name,
+    and so rebuilds what links it)."""
+    source = os.path.join(COMPAT_INCLUDE, "compat.c")
+    with open(source, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    library = os.path.join(folder, f"libarmpy-glibc-compat-{digest}.a")
+    if not os.path.exists(library):
+        obj = library[:-2] + ".o"
+        subprocess.run([*cc, "-O2", "-fPIC", "-c", source, "-o", obj], check=True,
+                       capture_output=True)
+        subprocess.run([ar, "rcs", library + ".tmp", obj], check=True, capture_output=True)
+        os.replace(library + ".tmp", library)
+    return library
 
 
 def zig_version(zig):
