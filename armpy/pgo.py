@@ -39,10 +39,20 @@ PROBLEM_HEADING = re.compile(r"^\d+ (?:re-run )?tests? (failed|crashed|timed out
                              r"[^:]*:$")
 
 
+# A progress line of a test file that did not pass ("[3/10] test_x failed (…)",
+# "… worker non-zero exit code (Exit code -11 …)", "… timed out …"); --pgo mode
+# prints no closing list.
+PROBLEM_PROGRESS = re.compile(r"\] (test_\w+) (?!passed)(failed|crashed|timed out|worker|"
+                              r"interrupted)")
+
+
 def failing_tests(log_text):
-    """Test names listed under regrtest's failure headings."""
+    """Names of the test files regrtest reported as failed, crashed or timed out."""
     names, collecting = [], False
     for line in log_text.splitlines():
+        progress = PROBLEM_PROGRESS.search(line)
+        if progress:
+            names.append(progress.group(1))
         if PROBLEM_HEADING.match(line.strip()):
             collecting = True
         elif collecting and line.startswith("    "):

@@ -34,7 +34,8 @@ def test_default_build_ran_the_quick_tier_and_recorded_it(artifact):
     assert summary["passed"] and summary["tier"] == "quick"
     assert summary["unexpected_failures"] == []
     assert sorted(summary["artifacts"]) == sorted(
-        os.path.basename(p) for p in (artifact.full, artifact.install_only))
+        os.path.basename(p) for p in (artifact.full, artifact.install_only,
+                                      artifact.install_only_stripped))
     files = summary["test_files"]
     quick = regrtest.load_tier("quick")["tests"]
     absent = [n for n, o in summary["outcomes"].items() if o["outcome"] == "not-in-version"]
