@@ -41,35 +41,64 @@ def _member_problem(member):
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
-def _zstd_to_tempfile(path):
-    """Decompress a .tar.zst into an anonymous temporary file (tarfile cannot seek zstd)."""
+def _decompressed_zstd(raw, name):
+    """Decompress a zstd stream into an anonymous temporary file (tarfile cannot seek zstd)."""
     import tempfile
 
     import zstandard
 
     out = tempfile.TemporaryFile()
     try:
-        with open(path, "rb") as raw:
-            zstandard.ZstdDecompressor().copy_stream(raw, out)
+        zstandard.ZstdDecompressor().copy_stream(raw, out)
     except zstandard.ZstdError as error:
         out.close()
-        raise ArmpyError(f"{path}: truncated or corrupt zstd archive ({error})") from None
+        raise ArmpyError(f"{name}: truncated or corrupt zstd archive ({error})") from None
     out.seek(0)
     return out
 
 
+AR_MAGIC = b"!<arch>\n"
+AR_HEADER_SIZE = 60
+
+
+def _deb_data(path):
+    """The data.tar.* member of a Debian package (an ar archive) as a seekable file."""
+    import tempfile
+
+    with open(path, "rb") as f:
+        f.seek(len(AR_MAGIC))
+        while len(header := f.read(AR_HEADER_SIZE)) == AR_HEADER_SIZE:
+            name, size = header[:16].decode().strip().rstrip("/"), int(header[48:58])
+            if name.startswith("data.tar"):
+                out = tempfile.TemporaryFile()
+                out.write(f.read(size))
+                out.seek(0)
+                if out.read(4) == ZSTD_MAGIC:
+                    out.seek(0)
+                    with out:
+                        return _decompressed_zstd(out, path)
+                out.seek(0)
+                return out
+            f.seek(size + size % 2, os.SEEK_CUR)
+    raise ArmpyError(f"{path}: a Debian package without a data.tar member")
+
+
 def open_tar(path):
-    """Open a tar archive, compressed with gzip, bzip2, xz or zstd, or not at all."""
+    """Open a tar archive, compressed with gzip, bzip2, xz or zstd, or not at all, or the
+    files of a Debian package (.deb)."""
     try:
         with open(path, "rb") as f:
-            magic = f.read(4)
-        if magic == ZSTD_MAGIC:
-            return tarfile.open(fileobj=_zstd_to_tempfile(path))
+            magic = f.read(len(AR_MAGIC))
+        if magic[:4] == ZSTD_MAGIC:
+            with open(path, "rb") as raw:
+                return tarfile.open(fileobj=_decompressed_zstd(raw, path))
+        if magic == AR_MAGIC:
+            return tarfile.open(fileobj=_deb_data(path))
         return tarfile.open(path)
     except tarfile.ReadError:
         raise ArmpyError(f"{path}: not a tar archive (plain, or compressed with gzip, bzip2, "
-                         "xz or zstd)") from None
-    except (tarfile.TarError, EOFError, OSError) as error:
+                         "xz or zstd) nor a Debian package") from None
+    except (tarfile.TarError, EOFError, OSError, ValueError) as error:
         raise ArmpyError(f"{path}: unreadable archive ({error})") from None
 
 

@@ -52,8 +52,8 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     make_args = (*STATIC_INTERPRETER, *toolchain.make_vars)
     profile = None
     if "pgo" in opts.build_options.split("+"):
-        runtime = (recipes.load(toolchain.pgo_runtime).link_inputs(pgo_runtime)
-                   if toolchain.pgo_runtime else [])
+        runtime = (recipes.load(toolchain.pgo_runtime).instrumented_link(pgo_runtime)
+                   if toolchain.pgo_runtime else None)
         profile = pgo.build(b, make_args, toolchain.target, opts.pgo_task, opts.jobs,
                             toolchain.profdata, runtime)
     else:

@@ -141,16 +141,17 @@ def without_lto(srcdir):
             for name, value in sorted(found.items()) if "-flto" in value]
 
 
-def build(b, make_args, target, task, jobs, profdata, runtime=()):
+def build(b, make_args, target, task, jobs, profdata, runtime=None):
     """Instrumented build, training, profile-use build, in b's configured tree.
 
-    `runtime`: link inputs of a profile runtime the compiler does not add itself.
-    Returns the profile's description for the manifest.
+    `runtime`: {make variable: words to add} that link the profile runtime where the
+    compiler does not find one itself. Returns the profile's description for the manifest.
     """
     gen_args = list(make_args) + without_lto(b.srcdir)
     if runtime:
-        libs = optimizations.makefile_vars(b.srcdir, {"LIBS"}).get("LIBS", "")
-        gen_args.append(f"LIBS={libs} {' '.join(runtime)}")
+        current = optimizations.makefile_vars(b.srcdir, set(runtime))
+        gen_args += [f"{name}={' '.join([current.get(name, ''), *words]).strip()}"
+                     for name, words in sorted(runtime.items())]
     b.make("profile-gen-stamp", *gen_args)
     training = train(b.srcdir, target, task, jobs,
                      os.path.join(os.path.dirname(b.log_path), "pgo-training.log"))

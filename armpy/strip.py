@@ -17,12 +17,9 @@ def copy_stripped(install, dest, strip_program):
     """Copy `install` to `dest` (links as links) and strip every ELF file there."""
     shutil.rmtree(dest, ignore_errors=True)
     shutil.copytree(install, dest, symlinks=True)
-    stripped = 0
     for path in elf.elf_files(dest):
         result = subprocess.run([strip_program, "--strip-debug", path],
                                 capture_output=True, text=True)
         if result.returncode != 0:
             raise ArmpyError(f"{strip_program} failed on {os.path.relpath(path, dest)}: "
                              f"{result.stderr.strip()[:200]}")
-        stripped += 1
-    return stripped

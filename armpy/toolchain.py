@@ -15,6 +15,12 @@ from dataclasses import dataclass, field
 from .errors import ArmpyError
 
 
+# Strips debug information for the LLVM toolchains. Debian 12's default llvm-strip (14)
+# moves the segment patchelf appends for an RPATH off its alignment, so the stripped
+# file no longer loads; LLVM 19's keeps the layout.
+LLVM_STRIP = "llvm-strip-19"
+
+
 @dataclass(frozen=True)
 class Toolchain:
     name: str

@@ -86,7 +86,7 @@ def geomean(values):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("artifacts", nargs="+", metavar="LABEL=ARCHIVE")
+    parser.add_argument("artifacts", nargs="*", metavar="LABEL=ARCHIVE")
     parser.add_argument("--cache-dir", default=os.path.join(ROOT, ".cache", "sources"))
     parser.add_argument("--benchmarks", default=",".join(BENCHMARKS))
     args = parser.parse_args()
@@ -97,14 +97,19 @@ def main():
         site = os.path.join(work, "site")
         bench_dir = harness(args.cache_dir, site)
         base_env = {"PATH": "/usr/bin:/bin", "HOME": work, "PYTHONPATH": site}
-        if runner["kind"] == "emulated":
-            base_env["QEMU_CPU"] = runner["qemu_cpu"]
-        interpreters = {}
         root = reference.prepare_root(reference.load_spec(DEFAULT_TARGET, "3.13"), args.cache_dir,
                                       os.path.join(ROOT, "build", "reference", DEFAULT_TARGET,
                                                    "root"))
-        interpreters["debian"] = (os.path.join(root, "usr", "bin", "python3.13"),
-                                  dict(base_env, QEMU_LD_PREFIX=root))
+        if runner["kind"] == "emulated":
+            # Every interpreter runs on the same C library: Debian's, from the reference root.
+            base_env.update(QEMU_CPU=runner["qemu_cpu"], QEMU_LD_PREFIX=root)
+            debian_env = base_env
+        else:
+            # Natively, Debian's interpreter finds its stdlib and libraries in the root
+            # (the host's glibc must be as new as Debian's).
+            debian_env = dict(base_env, PYTHONHOME=os.path.join(root, "usr"),
+                              LD_LIBRARY_PATH=os.path.join(root, "usr", "lib", "aarch64-linux-gnu"))
+        interpreters = {"debian": (os.path.join(root, "usr", "bin", "python3.13"), debian_env)}
         for item in args.artifacts:
             label, archive = item.split("=", 1)
             dest = os.path.join(work, label.replace("+", "_"))
@@ -123,7 +128,8 @@ def main():
                   for label in interpreters}
         lines = [f"# pyperformance 1.14.0 / pyperf 2.10.0 {' '.join(PYPERF_ARGS)}, interleaved",
                  f"# host {platform.machine()}, {os.cpu_count()} cores; runner {runner['kind']}"
-                 + (f", {runner['qemu']}, QEMU_CPU={runner['qemu_cpu']}"
+                 + (f", {runner['qemu']}, QEMU_CPU={runner['qemu_cpu']}; every interpreter on "
+                    "the reference root's glibc (QEMU_LD_PREFIX)"
                     if runner["kind"] == "emulated" else ""),
                  "benchmark      " + "".join(f"{label:>12}" for label in interpreters)]
         for name in names:

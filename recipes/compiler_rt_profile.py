@@ -57,7 +57,8 @@ def build(b):
     b.run([tc.ar, "rcs", os.path.join(b.prefix, LIBRARY), *objects])
 
 
-def link_inputs(prefix):
-    """What the instrumented interpreter's link needs: the library, and the symbol that
-    pulls in its start-up registration (clang's own driver passes the same -u)."""
-    return [os.path.join(prefix, LIBRARY), "-Wl,-u,__llvm_profile_runtime"]
+def instrumented_link(prefix):
+    """What the instrumented interpreter's link needs (make variable: words): the library,
+    and the symbol that pulls in its start-up registration (clang's driver passes the
+    same -u). Extension modules take the runtime's symbols from the interpreter."""
+    return {"LIBS": [os.path.join(prefix, LIBRARY), "-Wl,-u,__llvm_profile_runtime"]}

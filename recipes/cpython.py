@@ -104,6 +104,14 @@ def cross_answers(glibc_floor):
     return CROSS_ANSWERS | pthread_answers(glibc_floor)
 
 
+# Probes whose answer depends on how strict the compiler is, not on the target.
+LENIENT_COMPILER_ANSWERS = {
+    # libedit's rl_startup_hook takes no arguments (rl_hook_func_t is int (void)). The
+    # probe assigns a two-argument function to it: GCC 12 and clang 14 only warn, so
+    # it passed there and readline.c defined its hook with the wrong type.
+    "ac_cv_readline_rl_startup_hook_takes_args": "no",
+}
+
 # Modules whose libraries we do not ship: turned off so host copies cannot leak in.
 DISABLED_MODULES = ["_dbm", "_gdbm", "_tkinter"]
 
@@ -138,6 +146,7 @@ def configure_args(target, build_options, cross, glibc_floor):
         *OPTIMISATION_ARGS[build_options],
     ]
     args += [f"py_cv_module_{m}=n/a" for m in DISABLED_MODULES]
+    args += [f"{k}={v}" for k, v in sorted(LENIENT_COMPILER_ANSWERS.items())]
     if cross:
         args += [f"{k}={v}" for k, v in sorted(cross_answers(glibc_floor).items())]
     return args

@@ -10,6 +10,8 @@ import pytest
 from armpy import archives
 from armpy.errors import ArmpyError
 
+from conftest import CACHE_DIR
+
 
 def make_tar(path, members):
     with tarfile.open(path, "w:gz") as tar:
@@ -85,6 +87,21 @@ def test_strip_top_extracts_real_source(tmp_path, bzip2_source):
     path, _ = bzip2_source
     archives.extract(path, str(tmp_path), strip_top=True)
     assert (tmp_path / "bzlib.h").exists() and (tmp_path / "LICENSE").exists()
+
+
+def test_debian_package_files_are_extracted_like_a_tar(tmp_path):
+    """A real pinned .deb (an ar archive around data.tar.xz): the files, and only those asked for."""
+    from armpy import recipes, sources
+    recipe = recipes.load("clang_rt_profile")
+    path, _ = sources.fetch(recipe.SOURCES, CACHE_DIR)
+    archives.extract(path, str(tmp_path), strip_top=True, only=recipe.SOURCE_PATHS)
+    found = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert found == sorted(recipe.SOURCE_PATHS)
+    assert (tmp_path / recipe.PACKAGED).read_bytes().startswith(b"!<arch>\n")
+    truncated = tmp_path / "truncated.deb"
+    truncated.write_bytes(open(path, "rb").read()[:500000])
+    with pytest.raises(ArmpyError, match="truncated.deb"):
+        archives.extract(str(truncated), str(tmp_path / "out"))
 
 
 def test_writing_is_reproducible_and_normalised(tmp_path):

@@ -5,10 +5,12 @@ difference in pyconfig.h or in the API surface from the native build must be
 listed with its reason in reference/<target>/<X.Y>-differences.toml.
 """
 import os
+import re
 
 import pytest
+from elftools.elf.elffile import ELFFile
 
-from armpy import reference
+from armpy import elf, reference
 from armpy.errors import ArmpyError
 from armpy.targets import DEFAULT_TARGET
 from conftest import CACHE_DIR, ROOT, run_python
@@ -63,10 +65,50 @@ def test_difference_entries_need_a_reason(tmp_path, monkeypatch):
 
 
 def test_calls_above_the_glibc_floor_work_where_the_kernel_has_them(artifact, extracted):
-    """memfd_create and copy_file_range (glibc 2.27) in a build for glibc 2.17."""
-    script = ("import os\n"
+    """memfd_create, copy_file_range (glibc 2.27), preadv2 (2.26), close_range (2.34),
+    getrandom (2.25) and PIDFD_NONBLOCK (2.36 headers) in a build for glibc 2.17."""
+    script = ("import errno, os\n"
               "a = os.memfd_create('a', os.MFD_CLOEXEC); b = os.memfd_create('b')\n"
               "os.write(a, b'armpy'); os.lseek(a, 0, 0)\n"
-              "print(os.copy_file_range(a, b, 5), os.pread(b, 5, 0).decode())\n")
+              "print(os.copy_file_range(a, b, 5), os.pread(b, 5, 0).decode())\n"
+              # Flags reach preadv2; a kernel without it (qemu-user 7.2 has none) gets
+              # glibc's answer, ENOTSUP. A build without preadv2 raises NotImplementedError.
+              "try:\n"
+              "    print(os.preadv(b, [bytearray(5)], 0, os.RWF_NOWAIT))\n"
+              "except OSError as error:\n"
+              "    print(errno.errorcode[error.errno])\n"
+              "r, w = os.pipe(); os.closerange(r, w + 1)\n"
+              "print(sum(1 for fd in (r, w) if not os.path.exists(f'/proc/self/fd/{fd}')))\n"
+              "print(len(os.getrandom(16, os.GRND_NONBLOCK)), os.PIDFD_NONBLOCK == os.O_NONBLOCK)\n")
     result = run_python(extracted / "bin" / "python3", "-c", script)
-    assert result.stdout.split() == ["5", "armpy"], result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["5", "armpy"], result.stderr
+    assert lines[1] in ("5", "ENOTSUP"), result.stdout + result.stderr
+    assert lines[2:] == ["2", "16 True"], result.stdout + result.stderr
+
+
+def compat_functions():
+    """The functions toolchains/zig-glibc-compat/compat.c defines."""
+    with open(os.path.join(ROOT, "toolchains", "zig-glibc-compat", "compat.c")) as f:
+        return set(re.findall(r"^HIDDEN [\w ]+?\n(\w+)\(", f.read(), re.M))
+
+
+def test_no_binary_leaves_a_supplied_function_to_the_running_glibc(artifact, extracted):
+    """compat.c's functions are defined in every zig-built binary that calls them. An
+    unversioned, non-weak undefined reference would need whatever the running glibc has
+    (nothing before 2.25-2.34), out of the validator's sight: there must be none, with any
+    toolchain (gcc and clang reference glibc's, versioned; zig's are defined inside)."""
+    supplied = compat_functions()
+    assert {"memfd_create", "preadv2", "close_range", "getrandom"} <= supplied
+    offenders = []
+    for path in elf.elf_files(str(extracted)):
+        with open(path, "rb") as f:
+            binary = ELFFile(f)
+            dynsym = binary.get_section_by_name(".dynsym")
+            # Weak references (OpenSSL's getentropy) are checked for at run time.
+            undefined = {s.name for s in dynsym.iter_symbols() if s["st_shndx"] == "SHN_UNDEF"
+                         and s["st_info"]["bind"] == "STB_GLOBAL"} if dynsym else set()
+            versioned = set().union(*elf.glibc_requirements(binary).values())
+        offenders += [f"{os.path.relpath(path, extracted)}: {name}"
+                      for name in sorted((undefined & supplied) - versioned)]
+    assert not offenders, offenders

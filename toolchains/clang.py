@@ -7,7 +7,8 @@ use the host's own.
 import os
 import subprocess
 
-from armpy.toolchain import (Toolchain, can_generate, check_compiles, find_program,
+from armpy import recipes
+from armpy.toolchain import (LLVM_STRIP, Toolchain, can_generate, check_compiles, find_program,
                              first_line_of, glibc_version, host_runs_target)
 
 PACKAGES = "clang lld llvm"
@@ -30,28 +31,32 @@ def generate(env):
         cxx=(find_program("clang++", package),) + flags,
         ar=find_program("llvm-ar", "llvm"),
         ranlib=find_program("llvm-ranlib", "llvm"),
-        strip=find_program("llvm-strip", "llvm"),
+        strip=find_program(LLVM_STRIP, "llvm-19"),
         version=first_line_of([cc[0]]),
         user_programs={"cc": "clang", "cxx": "clang++", "ar": "llvm-ar", "ranlib": "llvm-ranlib"},
         ldflags=ldflags,
         glibc_floor=glibc_version(cc),
         profdata=find_program("llvm-profdata", "llvm"),
-        pgo_unsupported=missing_profile_runtime(cc, target),
+        **profile_runtime(cc, target),
     )
 
 
-def missing_profile_runtime(cc, target):
-    """Why clang cannot link an instrumented interpreter here ("" if it can): the
-    driver adds its resource directory's profile runtime for the target, which
-    Debian's clang package has for the host's architecture only."""
+def profile_runtime(cc, target):
+    """Where instrumented links find the profile runtime. The driver adds its resource
+    directory's libclang_rt.profile-<arch>.a, which Debian's clang package has for the
+    host's architecture only; for another, the pinned runtime of the same clang
+    release (recipes/clang_rt_profile.py) is used, or PGO is refused with the reason."""
     out = subprocess.run([*cc, "-print-resource-dir"], capture_output=True, text=True)
-    library = os.path.join(out.stdout.strip(), "lib", "linux",
-                           f"libclang_rt.profile-{target.machine}.a")
+    resource_dir = out.stdout.strip()
+    library = os.path.join(resource_dir, "lib", "linux", f"libclang_rt.profile-{target.machine}.a")
     if os.path.exists(library):
-        return ""
-    return (f"clang has no profile runtime for {target.machine} ({library} is missing: "
-            "Debian ships it only in that architecture's libclang-common package); "
-            "build pgo with toolchain=zig or toolchain=gcc")
+        return {}
+    pinned = recipes.load("clang_rt_profile").VERSION
+    if os.path.basename(resource_dir) == pinned and target.machine == "aarch64":
+        return {"pgo_runtime": "clang_rt_profile"}
+    return {"pgo_unsupported": f"clang has no profile runtime for {target.machine} ({library} "
+                               f"is missing) and armpy pins one only for aarch64 and clang "
+                               f"{pinned}; build pgo with toolchain=zig or toolchain=gcc"}
 
 
 def exists(env):

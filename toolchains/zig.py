@@ -12,7 +12,7 @@ import shutil
 import subprocess
 
 from armpy.errors import ArmpyError
-from armpy.toolchain import (Toolchain, can_generate, check_compiles, find_program,
+from armpy.toolchain import (LLVM_STRIP, Toolchain, can_generate, check_compiles, find_program,
                              glibc_version, host_runs_target, write_wrapper)
 
 # manylinux2014's floor, and the first glibc release with aarch64 support.
@@ -21,8 +21,8 @@ GLIBC_FLOOR = "2.17"
 # its debug mode with UBSan traps; a build's own later -O still wins.
 CC_FLAGS = ("-O2", "-Wno-error=date-time")
 # Headers that put back what an old glibc means where zig's (current glibc's) differ
-# in ABI (termios baud rates), and declare the system-call wrappers of compat.c
-# (memfd_create, copy_file_range: glibc 2.27). Searched before zig's own.
+# in ABI (termios baud rates), and declare the functions of compat.c (system-call
+# wrappers and explicit_bzero: glibc 2.25 to 2.34). Searched before zig's own.
 COMPAT_INCLUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zig-glibc-compat")
 INSTALL_COMMAND = "pip install -r requirements.txt"
 PROFDATA = "llvm-profdata-19"
@@ -59,23 +59,26 @@ def generate(env):
     # CPython links libpython3.so from libpython3.X.so alone, and zig cc cannot
     # link without an object among its inputs: that link gets an empty one.
     empty = empty_object(cc, folder)
+    # Every link takes what it needs of compat.c (hidden, so never exported): the
+    # interpreter, libpython and each extension module, so os.memfd_create,
+    # os.preadv's flags, os.closerange's close_range… work wherever the running
+    # kernel has the system calls. lld reads archives wherever they stand.
+    compat_link = (compat_library(cc, tools["ar"], folder),)
     env["TOOLCHAIN"] = Toolchain(
         name="zig", target=target, cross=not host_runs_target(target), cc=cc,
         cxx=(tools["clang++"],), ar=tools["ar"], ranlib=tools["ranlib"], version=zig_version(zig),
         # Users build their own extensions with the system compiler.
         user_programs={"cc": "cc", "cxx": "c++", "ar": "ar", "ranlib": "ranlib"},
         glibc_floor=glibc_version(cc),
+        ldflags=compat_link,
         # zig has no strip of its own; LLVM's reads any ELF file.
-        strip=find_program("llvm-strip", "llvm"),
+        strip=find_program(LLVM_STRIP, "llvm-19"),
         recorded={"cc": " ".join(["zig", *commands["clang"][1:-1],
                                   f"-I<armpy>/toolchains/{os.path.basename(COMPAT_INCLUDE)}"]),
-                  "ar": "zig ar"},
+                  "ar": "zig ar", "ldflags": os.path.basename(compat_link[0])},
         make_vars=(f"NO_AS_NEEDED=-Wl,--no-as-needed {empty}",),
         # LTO objects are LLVM bitcode of zig's own LLVM: only its ar indexes them.
-        # CPython links the system-call wrappers of compat.c, so os.memfd_create and
-        # os.copy_file_range work wherever the running kernel has the calls.
-        configure_vars=(f"LLVM_AR={tools['ar']}",
-                        f"LIBS={compat_library(cc, tools['ar'], folder)}"),
+        configure_vars=(f"LLVM_AR={tools['ar']}",),
         # PGO: zig ships no profile runtime; recipes/compiler_rt_profile.py builds LLVM's,
         # and llvm-profdata 19 reads the raw profiles it writes (format version 10).
         profdata=shutil.which(PROFDATA) or "",
@@ -95,12 +98,18 @@ def empty_object(cc, folder):
 
 
 def compat_library(cc, ar, folder):
-    """compat.c as a static library, named by its content (a change makes a new name,
-    and so rebuilds what links it)."""
+    """compat.c as a static library, named by the content of the compat folder (its
+    headers included): a change makes a new name, and so rebuilds everything built
+    with the toolchain."""
     source = os.path.join(COMPAT_INCLUDE, "compat.c")
-    with open(source, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()[:12]
-    library = os.path.join(folder, f"libarmpy-glibc-compat-{digest}.a")
+    digest = hashlib.sha256()
+    for root, _, files in sorted(os.walk(COMPAT_INCLUDE)):
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            digest.update(os.path.relpath(path, COMPAT_INCLUDE).encode() + b"\0")
+            with open(path, "rb") as f:
+                digest.update(hashlib.sha256(f.read()).digest())
+    library = os.path.join(folder, f"libarmpy-glibc-compat-{digest.hexdigest()[:12]}.a")
     if not os.path.exists(library):
         obj = library[:-2] + ".o"
         subprocess.run([*cc, "-O2", "-fPIC", "-c", source, "-o", obj], check=True,

@@ -37,6 +37,8 @@ def check(path, rel, tree, rules, declared):
             return found
         if elf.header.e_type == "ET_REL":     # object files are not loaded as they are
             return found
+        for problem in misaligned_segments(elf):
+            violation("segment-alignment", problem)
         tags = dynamic_tags(elf)
         search_paths = check_search_paths(tags, rel, violation)
         check_needed(tags, search_paths, tree, elf_rules, violation)
@@ -60,6 +62,17 @@ def check(path, rel, tree, rules, declared):
                           f"exports {len(leaked)} symbol(s) of bundled libraries: "
                           + ", ".join(leaked[:5]) + (" …" if len(leaked) > 5 else ""))
     return found
+
+
+def misaligned_segments(elf):
+    """A loadable segment must sit at the same offset from an alignment boundary in the
+    file as in memory, or mmap refuses it and the program cannot start (a strip or
+    patchelf that moves sections can break this)."""
+    for number, segment in enumerate(elf.iter_segments()):
+        align, offset, address = segment["p_align"], segment["p_offset"], segment["p_vaddr"]
+        if segment["p_type"] == "PT_LOAD" and align > 1 and offset % align != address % align:
+            yield (f"LOAD segment {number}: file offset {offset:#x} and address {address:#x} "
+                   f"differ modulo its alignment {align:#x}; the loader refuses it")
 
 
 def dynamic_tags(elf):
