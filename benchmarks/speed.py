@@ -124,6 +124,7 @@ def main():
                 output = os.path.join(work, f"{label}-{name}.json".replace("+", "_"))
                 times[label][name] = run_one(python, env, script, output)
                 print(f"{name:12} {label:10} {times[label][name] * 1000:9.1f} ms", flush=True)
+        width = max(12, 2 + max(len(label) for label in interpreters))
         ratios = {label: geomean([times[label][n] / times["debian"][n] for n in names])
                   for label in interpreters}
         lines = [f"# pyperformance 1.14.0 / pyperf 2.10.0 {' '.join(PYPERF_ARGS)}, interleaved",
@@ -131,11 +132,12 @@ def main():
                  + (f", {runner['qemu']}, QEMU_CPU={runner['qemu_cpu']}; every interpreter on "
                     "the reference root's glibc (QEMU_LD_PREFIX)"
                     if runner["kind"] == "emulated" else ""),
-                 "benchmark      " + "".join(f"{label:>12}" for label in interpreters)]
+                 "benchmark      " + "".join(f"{label:>{width}}" for label in interpreters)]
         for name in names:
-            lines.append(f"{name:14} " + "".join(f"{times[label][name] * 1000:10.1f}ms"
+            lines.append(f"{name:14} " + "".join(f"{times[label][name] * 1000:{width - 2}.1f}ms"
                                                  for label in interpreters))
-        lines.append("geomean ratio  " + "".join(f"{ratios[label]:12.3f}" for label in interpreters))
+        lines.append("geomean ratio  " + "".join(f"{ratios[label]:{width}.3f}"
+                                                 for label in interpreters))
         text = "\n".join(lines) + "\n"
         print(text)
         stamp = datetime.date.today().strftime("%Y%m%d")
@@ -145,7 +147,10 @@ def main():
         with open(out + ".json", "w") as f:
             json.dump({"times_seconds": times, "geomean_ratio_to_debian": ratios,
                        "runner": runner, "pyperf_args": PYPERF_ARGS,
-                       "artifacts": dict(a.split("=", 1) for a in args.artifacts)}, f, indent=2)
+                       "artifacts": {label: {"archive": os.path.basename(path),
+                                             "sha256": sources.sha256_of(path)}
+                                     for label, path in (a.split("=", 1) for a in args.artifacts)}},
+                      f, indent=2)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

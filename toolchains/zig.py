@@ -75,7 +75,9 @@ def generate(env):
         strip=find_program(LLVM_STRIP, "llvm-19"),
         recorded={"cc": " ".join(["zig", *commands["clang"][1:-1],
                                   f"-I<armpy>/toolchains/{os.path.basename(COMPAT_INCLUDE)}"]),
-                  "ar": "zig ar", "ldflags": os.path.basename(compat_link[0])},
+                  # The compat library is part of how armpy links its own binaries;
+                  # extensions users build need nothing of it.
+                  "ar": "zig ar", "ldflags": ""},
         make_vars=(f"NO_AS_NEEDED=-Wl,--no-as-needed {empty}",),
         # LTO objects are LLVM bitcode of zig's own LLVM: only its ar indexes them.
         configure_vars=(f"LLVM_AR={tools['ar']}",),
@@ -99,8 +101,8 @@ def empty_object(cc, folder):
 
 def compat_library(cc, ar, folder):
     """compat.c as a static library, named by the content of the compat folder (its
-    headers included): a change makes a new name, and so rebuilds everything built
-    with the toolchain."""
+    headers included): a change makes a new name, which is part of the toolchain's key
+    in SConstruct, and so rebuilds everything built with the toolchain."""
     source = os.path.join(COMPAT_INCLUDE, "compat.c")
     digest = hashlib.sha256()
     for root, _, files in sorted(os.walk(COMPAT_INCLUDE)):
