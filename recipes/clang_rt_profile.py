@@ -12,7 +12,6 @@ are not involved at link time).
 import os
 import shutil
 
-from armpy.errors import ArmpyError
 from armpy.sources import DebianBinary
 
 TOOL = True
@@ -33,10 +32,8 @@ RESOURCE_DIR = "lib/clang-resource"
 
 
 def build(b):
-    compiler = b.toolchain.version
-    if f"clang version {VERSION}" not in compiler:
-        raise ArmpyError(f"clang_rt_profile: the pinned runtime is clang {VERSION}'s; "
-                         f"the compiler is '{compiler}'")
+    # toolchains/clang.py chooses this runtime only for a clang whose resource
+    # directory is VERSION's.
     dest = os.path.join(b.prefix, RESOURCE_DIR, "lib", "linux")
     os.makedirs(dest)
     shutil.copy2(os.path.join(b.srcdir, PACKAGED), dest)
