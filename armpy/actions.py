@@ -176,7 +176,11 @@ def publish(opts, out_dir, summary):
         dest = os.path.join(opts.dist_dir, names[kind])
         shutil.copyfile(os.path.join(out_dir, names[kind]), dest + ".tmp")
         os.replace(dest + ".tmp", dest)
-    package.write_sha256sums(opts.dist_dir)
+    published = [names[k] for k in ARCHIVES]
+    if summary is None or summary["passed"]:
+        package.update_sha256sums(opts.dist_dir, releasable=published)
+    else:
+        package.update_sha256sums(opts.dist_dir, withdrawn=published)
     tested = (f"regression suite {summary['tier']}: "
               + ("passed" if summary["passed"] else "unexpected failures")) if summary \
         else "regression suite not run"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import recipes
 from .errors import ArmpyError
-from .targets import DEFAULT_TARGET, TARGETS
+from .targets import BUILDABLE, DEFAULT_TARGET, TARGETS
 
 # Build options grammar: [freethreaded+]<optimisation>. All are recognised so
 # that names stay stable; only those in SUPPORTED_BUILD_OPTIONS build today.
@@ -103,6 +103,9 @@ def resolve(arguments):
     target = TARGETS[values["target"]]
     toolchain = values["toolchain"] or target.toolchains[0]
     _check_choice(f"toolchain for {target.triple}", toolchain, target.toolchains)
+    if not target.builds:
+        raise ArmpyError(f"target {target.triple} cannot be built yet: armpy validates its "
+                         f"archives only (buildable: {', '.join(BUILDABLE)})")
 
     python = values["python"]
     versions = recipes.load("cpython").VERSIONS

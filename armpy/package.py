@@ -4,11 +4,9 @@ Layouts follow the standalone-CPython conventions tools already read:
   …-{build_options}-full.tar.zst   python/PYTHON.json (first), python/install/…, python/licenses/…
   …-install_only.tar.gz            python/PYTHON.json (first), python/bin/python3 …, python/licenses/…
   …-install_only_stripped.tar.gz   the same without debug information
-An archive is listed in SHA256SUMS (releasable) unless a regression-test
-summary in the same directory records unexpected failures for it.
+An archive is listed in SHA256SUMS (releasable) unless its own build's or a
+later run of the regression suite on it found unexpected failures.
 """
-import glob
-import json
 import os
 
 from . import archives
@@ -49,24 +47,25 @@ def write_install_only(path, manifest_path, install, licenses_dir):
 SHA256SUMS = "SHA256SUMS"
 
 
-def failing_archives(dist_dir):
-    """Archives that a regression-test summary in dist_dir records as failing."""
-    failing = set()
-    for path in glob.glob(os.path.join(dist_dir, "*.regrtest-*.json")):
+def update_sha256sums(dist_dir, releasable=(), withdrawn=()):
+    """Rewrite dist_dir's SHA256SUMS (atomically): the archives named in `releasable`
+    are listed with their digests, those in `withdrawn` are not, and every other line
+    stays as earlier builds and test runs left it, while its archive is still there.
+    Each build or test run answers for its own archives only: a stale summary in
+    dist_dir can neither hide a passing archive nor list a failing one."""
+    path = os.path.join(dist_dir, SHA256SUMS)
+    entries = {}
+    if os.path.exists(path):
         with open(path) as f:
-            summary = json.load(f)
-        if not summary.get("passed", False):
-            failing.update(summary.get("artifacts", []))
-    return failing
-
-
-def write_sha256sums(dist_dir):
-    """SHA256SUMS over every releasable archive in dist_dir, written atomically."""
-    excluded = failing_archives(dist_dir)
-    names = sorted(n for n in os.listdir(dist_dir)
-                   if n.endswith((".tar.zst", ".tar.gz")) and n not in excluded)
-    lines = [f"{sha256_of(os.path.join(dist_dir, n))}  {n}\n" for n in names]
+            for line in f:
+                digest, _, name = line.rstrip("\n").partition("  ")
+                if os.path.exists(os.path.join(dist_dir, name)):
+                    entries[name] = digest
+    for name in withdrawn:
+        entries.pop(name, None)
+    for name in releasable:
+        entries[name] = sha256_of(os.path.join(dist_dir, name))
     tmp = os.path.join(dist_dir, f".{SHA256SUMS}.tmp")
     with open(tmp, "w") as f:
-        f.writelines(lines)
-    os.replace(tmp, os.path.join(dist_dir, SHA256SUMS))
+        f.writelines(f"{entries[name]}  {name}\n" for name in sorted(entries))
+    os.replace(tmp, path)

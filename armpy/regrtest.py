@@ -49,10 +49,18 @@ def summary_path(archive, tier, output_dir=None):
                         f"{name}.regrtest-{tier}.json")
 
 
+# sys.platform -> the platform names of targets.toml.
+HOST_PLATFORMS = {"linux": "linux", "darwin": "darwin", "win32": "windows"}
+
+
 def detect_runner(target):
-    """How target programs run here: natively, or through qemu-user registered with binfmt_misc."""
-    if platform.machine() == target.machine:
+    """How target programs run here: natively, or through qemu-user registered with
+    binfmt_misc; for a target this host cannot run, one line saying where it runs."""
+    if HOST_PLATFORMS.get(sys.platform) == target.platform and platform.machine() == target.machine:
         return {"kind": "native", "host_machine": platform.machine()}
+    if target.runner != "qemu" or sys.platform != "linux":
+        raise ArmpyError(f"{target.triple} programs cannot run on this {sys.platform} "
+                         f"{platform.machine()} host; run them on {target.native_host}")
     entry = f"/proc/sys/fs/binfmt_misc/qemu-{target.machine}"
     try:
         with open(entry) as f:
@@ -346,10 +354,15 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("armpy: interrupted; no summary written", file=sys.stderr)
         return 130
+    # A published archive's SHA256SUMS entry follows this run's result: a failure
+    # withdraws it, a whole tier passing lists it (a hand-picked selection cannot).
+    dist_dir, name = os.path.split(os.path.abspath(ns.archive))
+    if os.path.exists(os.path.join(dist_dir, package.SHA256SUMS)):
+        if not document["passed"]:
+            package.update_sha256sums(dist_dir, withdrawn=[name])
+        elif document["tier"] != "custom":
+            package.update_sha256sums(dist_dir, releasable=[name])
     if not document["passed"]:
-        out_dir = ns.output_dir or os.path.dirname(os.path.abspath(ns.archive))
-        if os.path.exists(os.path.join(out_dir, package.SHA256SUMS)):
-            package.write_sha256sums(out_dir)
         print(f"armpy: error: {failure_message(document)}", file=sys.stderr)
         return 1
     return 0

@@ -15,12 +15,11 @@ SOURCES = [
 # Where the artifact looks for CA certificates and openssl.cnf at run time:
 # the common location on Debian, Ubuntu, Alpine and (via symlinks) Fedora/RHEL.
 OPENSSLDIR = "/etc/ssl"
-CONFIGURE_TARGETS = {"aarch64-unknown-linux-gnu": "linux-aarch64"}
 
 
 def build(b):
     tc = b.toolchain
-    b.run(["perl", "./Configure", CONFIGURE_TARGETS[b.target.triple],
+    b.run(["perl", "./Configure", b.target.openssl_target,
            "no-shared", "no-tests", "no-docs", "no-apps", "no-module", "no-engine",
            "no-dso", f"--prefix={b.prefix}", "--libdir=lib", f"--openssldir={OPENSSLDIR}",
            f"CC={' '.join(tc.cc)}", f"AR={tc.ar}", f"RANLIB={tc.ranlib}",

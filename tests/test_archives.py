@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from armpy import archives
+from armpy import archives, package, sources
 from armpy.errors import ArmpyError
 
 from conftest import CACHE_DIR
@@ -125,3 +125,27 @@ def test_writing_is_reproducible_and_normalised(tmp_path):
     assert {(m.uid, m.gid, m.uname) for m in members} == {(0, 0, "root")}
     modes = {m.name: m.mode for m in members}
     assert modes["python/bin/tool"] == 0o755 and modes["python/data.txt"] == 0o644
+
+
+def test_sha256sums_answer_for_each_publication_alone(tmp_path, bzip2_source):
+    """Each build or test run updates its own archives' entries: an earlier failing
+    summary left in dist/ hides nothing, and entries of deleted archives go."""
+    path, _recipe = bzip2_source
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    for name in ("a-install_only.tar.gz", "b-install_only.tar.gz", "gone-install_only.tar.gz"):
+        (dist / name).write_bytes(open(path, "rb").read() + name.encode())
+    package.update_sha256sums(str(dist), releasable=["a-install_only.tar.gz",
+                                                     "gone-install_only.tar.gz"])
+    # A failing summary of an earlier build of b stays behind; b's new build passes.
+    (dist / "b-install_only.regrtest-quick.json").write_text(
+        '{"passed": false, "artifacts": ["b-install_only.tar.gz"]}')
+    (dist / "gone-install_only.tar.gz").unlink()
+    package.update_sha256sums(str(dist), releasable=["b-install_only.tar.gz"])
+    listed = dict(reversed(line.split("  ")) for line in
+                  (dist / package.SHA256SUMS).read_text().splitlines())
+    assert sorted(listed) == ["a-install_only.tar.gz", "b-install_only.tar.gz"]
+    assert listed["b-install_only.tar.gz"] == sources.sha256_of(str(dist / "b-install_only.tar.gz"))
+    package.update_sha256sums(str(dist), withdrawn=["a-install_only.tar.gz"])
+    assert (dist / package.SHA256SUMS).read_text().split() == [
+        listed["b-install_only.tar.gz"], "b-install_only.tar.gz"]

@@ -18,9 +18,15 @@ from conftest import scons
     ("pgo_task=everything", "unknown pgo_task 'everything' (valid: cpython, short)"),
     ("build_tag=has space", "invalid build_tag"),
     ("colour=blue", "unknown option 'colour'"),
+    (("target=aarch64-apple-darwin", "toolchain=gcc"),
+     "unknown toolchain for aarch64-apple-darwin 'gcc' (valid: zig, clang)"),
+    ("target=aarch64-pc-windows-msvc",
+     "target aarch64-pc-windows-msvc cannot be built yet: armpy validates its archives only "
+     "(buildable: aarch64-unknown-linux-gnu)"),
 ])
 def test_bad_option_is_one_line_error(argument, expected):
-    result = scons(argument, "-n", check=False)
+    arguments = argument if isinstance(argument, tuple) else (argument,)
+    result = scons(*arguments, "-n", check=False)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("armpy: error:"), result.stderr

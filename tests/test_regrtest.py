@@ -128,7 +128,7 @@ def canary_archive(artifact, tmp_path_factory):
     path = dist / "canary-install_only.tar.gz"
     archives.write_tar_gz(str(path), [(str(tree), rel, rel)
                                       for rel in archives.walk_files(str(tree))])
-    package.write_sha256sums(str(dist))
+    package.update_sha256sums(str(dist), releasable=[path.name])
     skips = work / "skips.toml"
     base = skiplist.path_for("aarch64-unknown-linux-gnu", "3.13",
                              json.load(open(artifact.regrtest_summary))["runner"]["kind"])

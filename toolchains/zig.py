@@ -15,8 +15,6 @@ from armpy.errors import ArmpyError
 from armpy.toolchain import (LLVM_STRIP, Toolchain, can_generate, check_compiles, find_program,
                              glibc_version, host_runs_target, write_wrapper)
 
-# manylinux2014's floor, and the first glibc release with aarch64 support.
-GLIBC_FLOOR = "2.17"
 # zig rejects __DATE__/__TIME__ by default, and without an -O level it builds in
 # its debug mode with UBSan traps; a build's own later -O still wins.
 CC_FLAGS = ("-O2", "-Wno-error=date-time")
@@ -39,7 +37,8 @@ def zig_program():
 def generate(env):
     target = env["ARMPY_TARGET"]
     zig = zig_program()
-    zig_target = f"{target.gnu_triple}.{GLIBC_FLOOR}"
+    # The target's glibc floor (targets.toml) is zig's glibc version.
+    zig_target = f"{target.gnu_triple}.{target.glibc_floor}"
     # Build systems (CMake, OpenSSL's Configure) want one program per tool, so
     # each zig sub-command gets a wrapper script in the build tree. The compilers'
     # names say "clang" because that is what they are, and CPython's configure

@@ -56,7 +56,7 @@ def check_binaries(root, target_rules, declared, report):
             kind = format_of(path)
             if kind is None:
                 continue
-            if kind != target_rules["format"]:
+            if kind != target_rules["target"].binary_format:
                 report.other_formats += 1     # e.g. pip's Windows launchers in a Linux tree
                 continue
             report.checked[kind] = report.checked.get(kind, 0) + 1

@@ -59,14 +59,15 @@ def check(document, install_root, python_dir, rules, glibc_required="", build_pa
     if document["python_tag"] != f"cp{nodot}":
         violation("manifest-tags", f"python_tag {document['python_tag']} does not match "
                   f"Python {major_minor}")
-    if document["python_platform_tag"] != rules["platform_tag"]:
+    target = rules["target"]
+    if document["python_platform_tag"] != target.sysconfig_platform:
         violation("manifest-tags", f"python_platform_tag {document['python_platform_tag']} is "
-                  f"not {rules['platform_tag']}, the tag of {document['target_triple']}")
+                  f"not {target.sysconfig_platform}, the tag of {document['target_triple']}")
     exe = resolve(document["python_exe"])
-    if os.path.isfile(exe) and format_of(exe) != rules["format"]:
-        violation("manifest-tags", f"python_exe is not an {rules['format'].upper()} binary")
+    if os.path.isfile(exe) and format_of(exe) != target.binary_format:
+        violation("manifest-tags", f"python_exe is not an {target.binary_format.upper()} binary")
 
-    suffix = rules["extension_suffix"].format(nodot=nodot)
+    suffix = target.extension_suffix.format(nodot=nodot)
     declared = document["python_suffixes"]["extension"]
     if not declared or declared[0] != suffix:
         violation("manifest-tags", f"first extension suffix is {declared[:1]}, expected {suffix}")

@@ -42,7 +42,7 @@ def check(path, rel, tree, rules, declared):
         tags = dynamic_tags(elf)
         search_paths = check_search_paths(tags, rel, violation)
         check_needed(tags, search_paths, tree, elf_rules, violation)
-        floor = declared.glibc_floor or elf_rules["glibc_floor"]
+        floor = declared.glibc_floor or rules["target"].glibc_floor
         requirements = glibc_requirements(elf)
         found.glibc_needed = max(requirements, default=None)
         for version, symbols in sorted(requirements.items()):

@@ -7,24 +7,13 @@ Nothing from the input is ever executed.
 """
 import json
 import os
-import re
 import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 
-from .. import archives
+from .. import archives, targets
 from ..errors import ArmpyError
-
-# Wheel platform tags -> (target, what the tag declares).
-WHEEL_PLATFORMS = [
-    (re.compile(r"^macosx_(\d+)_(\d+)_arm64$"), "aarch64-apple-darwin", "deployment_target"),
-    (re.compile(r"^win_arm64$"), "aarch64-pc-windows-msvc", None),
-    (re.compile(r"^manylinux_(\d+)_(\d+)_aarch64$"), "aarch64-unknown-linux-gnu", "glibc_floor"),
-    (re.compile(r"^manylinux2014_aarch64$"), "aarch64-unknown-linux-gnu", "glibc_floor"),
-    (re.compile(r"^linux_aarch64$"), "aarch64-unknown-linux-gnu", None),
-]
-
 
 @dataclass
 class Unpacked:
@@ -86,9 +75,7 @@ def wheel_target(path):
         raise ArmpyError(f"{path}: a zip file but not a wheel (expected NAME-VERSION-PY-ABI-"
                          "PLATFORM.whl)")
     for platform in name[:-len(".whl")].split("-")[-1].split("."):
-        for pattern, target, declares in WHEEL_PLATFORMS:
-            match = pattern.match(platform)
-            if match:
-                numbers = match.groups() or (("2", "17") if declares else ())
-                return target, ({declares: ".".join(numbers)} if declares and numbers else {})
+        triple, declared = targets.for_wheel_tag(platform)
+        if triple:
+            return triple, declared
     return "", {}

@@ -20,7 +20,7 @@ def check(path, rel, tree, rules, declared):
         return [Violation(rel, "macho-readable", f"not a readable Mach-O file ({error})")]
     with open(path, "rb") as f:
         data = f.read()
-    wanted = declared.deployment_target or macho_rules["deployment_target"]
+    wanted = declared.deployment_target or rules["target"].deployment_target
     for header in binary.headers:
         cpu = mach_o.CPU_TYPE_NAMES.get(header.header.cputype, str(header.header.cputype))
         if cpu.lower() != macho_rules["cpu"]:

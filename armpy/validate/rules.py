@@ -1,7 +1,9 @@
 """Validation rules: the per-target data files, and what a violation is.
 
-The rules live in validation/<target triple>.toml, one file per target; the
-checks in this package only interpret them.
+The rules live in validation/<target triple>.toml, one file per target, beside
+the target's facts in targets.toml (binary format, platform tag, extension
+suffix, glibc floor or deployment target); the checks in this package only
+interpret them.
 """
 import os
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from ..errors import ArmpyError
 from ..recipes import ROOT
 from ..skiplist import tomllib
+from ..targets import TARGETS
 
 RULES_DIR = os.path.join(ROOT, "validation")
 
@@ -44,17 +47,20 @@ class Declared:
 
 
 def targets():
-    return sorted(name[:-len(".toml")] for name in os.listdir(RULES_DIR) if name.endswith(".toml"))
+    return sorted(TARGETS)
 
 
 def load(target):
+    """The rules of `target`, with its Target (targets.toml) under "target"."""
     path = os.path.join(RULES_DIR, f"{target}.toml")
-    if not os.path.isfile(path):
+    if target not in TARGETS:
         raise ArmpyError(f"no validation rules for target '{target}' "
                          f"(valid: {', '.join(targets())})")
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            return tomllib.load(f) | {"target": TARGETS[target]}
+    except OSError as error:
+        raise ArmpyError(f"{path}: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         raise ArmpyError(f"{path}: {error}") from None
 
