@@ -64,9 +64,15 @@ def build_cpython(target, source, env):
     builder.write_json(target[0].abspath, metadata)
 
 
+# Where a build's tree without debug information is kept, beside its out/ folders.
+def stripped_install(out_dir):
+    return os.path.join(out_dir, "stripped", "install")
+
+
 @step
-def package_and_smoke_test(target, source, env):
-    """PYTHON.json, both archives and the smoke test, in the build's out/ directory."""
+def describe_and_strip(target, source, env):
+    """PYTHON.json, the licences and the stripped copy of the install tree, in the
+    build's out/ directory (emptied first: one per build tag)."""
     opts, toolchain = env["OPTIONS"], env["TOOLCHAIN"]
     install = os.path.join(env["STAGE"], "install")
     out_dir = env["OUT_DIR"]
@@ -81,9 +87,6 @@ def package_and_smoke_test(target, source, env):
     document = manifest.build(facts=facts, install=install, opts=opts, toolchain=toolchain,
                               components=components, cpython_meta=cpython_meta)
     manifest.validate(document)
-    manifest_path = os.path.join(out_dir, "PYTHON.json")
-    with open(manifest_path, "w") as f:
-        f.write(manifest.dumps(document))
 
     licenses = os.path.join(out_dir, "licenses")
     os.makedirs(licenses)
@@ -92,15 +95,44 @@ def package_and_smoke_test(target, source, env):
     for name, prefix in env["DEP_PREFIXES"].items():
         shutil.copyfile(os.path.join(prefix, "LICENSE.txt"),
                         os.path.join(licenses, f"LICENSE.{name}.txt"))
+    strip.copy_stripped(install, stripped_install(out_dir), toolchain.strip)
+    # Written last: its presence says the folder is complete.
+    with open(str(target[0]), "w") as f:
+        f.write(manifest.dumps(document))
 
+
+@step
+def validate_trees(target, source, env):
+    """Every binary and PYTHON.json of the install tree and of its stripped copy against
+    the target's rules; any violation stops the build, each printed with its file and rule."""
+    out_dir = env["OUT_DIR"]
+    document = read_json(os.path.join(out_dir, "PYTHON.json"))
+    trees = {"validation.json": os.path.join(env["STAGE"], "install"),
+             "validation-stripped.json": stripped_install(out_dir)}
+    for report_name, install in trees.items():
+        report = validate.check_tree(document, install, out_dir, env["BUILD_PATHS"])
+        builder.write_json(os.path.join(out_dir, report_name), report.to_json())
+        for violation in report.violations:
+            sys.stderr.write(f"armpy: validate: {violation}\n")
+        if not report.passed:
+            raise ArmpyError(f"validation {report.summary()}; rules in "
+                             f"validation/{report.target}.toml")
+        print(f"armpy: validate: {report.summary()}")
+
+
+@step
+def package_and_smoke_test(target, source, env):
+    """The archives of the validated trees, each smoke-tested as a user would run it."""
+    opts, toolchain = env["OPTIONS"], env["TOOLCHAIN"]
+    out_dir = env["OUT_DIR"]
+    install = os.path.join(env["STAGE"], "install")
+    manifest_path = os.path.join(out_dir, "PYTHON.json")
+    document = read_json(manifest_path)
+    licenses = os.path.join(out_dir, "licenses")
     names = package.artifact_names(opts)
-    stripped_install = os.path.join(out_dir, "stripped", "install")
-    strip.copy_stripped(install, stripped_install, toolchain.strip)
-    validate_before_packaging(document, install, out_dir, env["BUILD_PATHS"], "validation.json")
-    validate_before_packaging(document, stripped_install, out_dir, env["BUILD_PATHS"],
-                              "validation-stripped.json")
     package.write_full(os.path.join(out_dir, names["full"]), manifest_path, install, licenses)
-    for kind, tree in (("install_only", install), ("install_only_stripped", stripped_install)):
+    for kind, tree in (("install_only", install),
+                       ("install_only_stripped", stripped_install(out_dir))):
         archive = os.path.join(out_dir, names[kind])
         package.write_install_only(archive, manifest_path, tree, licenses)
         result = smoke.run(archive, document, workdir=out_dir)
@@ -108,20 +140,6 @@ def package_and_smoke_test(target, source, env):
         smoke_name = names["smoke" if kind == "install_only" else "smoke_stripped"]
         builder.write_json(os.path.join(out_dir, smoke_name), result)
         print(f"armpy: packaged {names[kind]} ({len(result['passed'])} smoke checks passed)")
-    shutil.rmtree(os.path.dirname(stripped_install))
-
-
-def validate_before_packaging(document, install, out_dir, build_paths, report_name):
-    """Every binary and PYTHON.json against the target's rules; any violation stops
-    the build, each printed with its file and rule."""
-    report = validate.check_tree(document, install, out_dir, build_paths)
-    builder.write_json(os.path.join(out_dir, report_name), report.to_json())
-    for violation in report.violations:
-        sys.stderr.write(f"armpy: validate: {violation}\n")
-    if not report.passed:
-        raise ArmpyError(f"validation {report.summary()}; rules in "
-                         f"validation/{report.target}.toml")
-    print(f"armpy: validate: {report.summary()}")
 
 
 @step

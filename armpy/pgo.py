@@ -21,7 +21,7 @@ import re
 import subprocess
 import time
 
-from . import optimizations, regrtest
+from . import optimizations, runner
 from .errors import ArmpyError
 
 # CPython's own PGO task (regrtest --pgo: about 40 test files of commonly used
@@ -64,8 +64,8 @@ def failing_tests(log_text):
 
 def train(srcdir, target, task, jobs, log_path):
     """Run the instrumented ./python on the training task; raise ArmpyError on any failure."""
-    runner = regrtest.detect_runner(target)
-    env = regrtest.test_environment(srcdir, runner)
+    how = runner.detect(target)
+    env = runner.environment(srcdir, how)
     # Raw LLVM profiles land beside the build, one per process (regrtest's workers).
     env["LLVM_PROFILE_FILE"] = os.path.join(srcdir, "code-%p.profclangr")
     args = [os.path.join(srcdir, "python"), "-m", "test", "--pgo", "-j", str(jobs),
@@ -77,12 +77,12 @@ def train(srcdir, target, task, jobs, log_path):
         try:
             code = process.wait(timeout=TRAINING_TIMEOUT)
         except subprocess.TimeoutExpired:
-            regrtest.stop_suite(process, srcdir)
+            runner.stop_process_tree(process, srcdir)
             raise ArmpyError(f"cpython: PGO training ({task}) timed out after "
                              f"{TRAINING_TIMEOUT} s; nothing built from its profile; "
                              f"log: {log_path}") from None
         except BaseException:
-            regrtest.stop_suite(process, srcdir)
+            runner.stop_process_tree(process, srcdir)
             raise
     with open(log_path, errors="replace") as f:
         text = f.read()
@@ -91,9 +91,9 @@ def train(srcdir, target, task, jobs, log_path):
         raise ArmpyError(f"cpython: PGO training ({task}) failed (exit {code}): "
                          f"{', '.join(names)}; nothing built from its profile; log: {log_path}")
     return {"task": task, "tests": TASKS[task] or ["regrtest --pgo"],
-            "seconds": round(time.monotonic() - started), "runner": runner["kind"],
-            **({"qemu": runner["qemu"], "qemu_cpu": runner["qemu_cpu"]}
-               if runner["kind"] == "emulated" else {})}
+            "seconds": round(time.monotonic() - started), "runner": how["kind"],
+            **({"qemu": how["qemu"], "qemu_cpu": how["qemu_cpu"]}
+               if how["kind"] == "emulated" else {})}
 
 
 def merge_llvm_profiles(srcdir, profdata):

@@ -12,7 +12,6 @@ Exit status: 0 all as expected, 1 unexpected failures, 2 bad input.
 """
 import argparse
 import os
-import platform
 import shutil
 import signal
 import subprocess
@@ -21,7 +20,7 @@ import tempfile
 import time
 
 from . import artifact as artifacts
-from . import builder, manifest, package, recipes, regrtest_results, skiplist
+from . import builder, manifest, package, recipes, regrtest_results, runner, skiplist
 from .errors import ArmpyError
 from .targets import TARGETS
 
@@ -47,36 +46,6 @@ def summary_path(archive, tier, output_dir=None):
             break
     return os.path.join(output_dir or os.path.dirname(os.path.abspath(archive)),
                         f"{name}.regrtest-{tier}.json")
-
-
-# sys.platform -> the platform names of targets.toml.
-HOST_PLATFORMS = {"linux": "linux", "darwin": "darwin", "win32": "windows"}
-
-
-def detect_runner(target):
-    """How target programs run here: natively, or through qemu-user registered with
-    binfmt_misc; for a target this host cannot run, one line saying where it runs."""
-    if HOST_PLATFORMS.get(sys.platform) == target.platform and platform.machine() == target.machine:
-        return {"kind": "native", "host_machine": platform.machine()}
-    if target.runner != "qemu" or sys.platform != "linux":
-        raise ArmpyError(f"{target.triple} programs cannot run on this {sys.platform} "
-                         f"{platform.machine()} host; run them on {target.native_host}")
-    entry = f"/proc/sys/fs/binfmt_misc/qemu-{target.machine}"
-    try:
-        with open(entry) as f:
-            lines = f.read().splitlines()
-    except OSError:
-        lines = []
-    if not lines or lines[0] != "enabled":
-        raise ArmpyError(f"cannot run {target.machine} programs on this {platform.machine()} "
-                         f"host: qemu-user is not registered with binfmt_misc ({entry}); "
-                         "./run sets it up")
-    interpreter = next(line.split(None, 1)[1] for line in lines
-                       if line.startswith("interpreter "))
-    version = subprocess.run([os.path.realpath(interpreter), "--version"],
-                             capture_output=True, text=True).stdout.splitlines()
-    return {"kind": "emulated", "host_machine": platform.machine(),
-            "qemu": version[0] if version else "unknown", "qemu_cpu": target.qemu_cpu}
 
 
 def is_test_file(stdlib, name):
@@ -117,32 +86,8 @@ def run_suite(args, env, log_path, run_dir):
         try:
             return process.wait()
         except BaseException:
-            stop_suite(process, run_dir)
+            runner.stop_process_tree(process, run_dir)
             raise
-
-
-def stop_suite(process, run_dir):
-    """Stop regrtest and every process it started.
-
-    regrtest stops its workers itself on SIGINT, but they run in sessions of
-    their own; whatever is left after that runs the interpreter from run_dir.
-    """
-    try:
-        os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    except ProcessLookupError:
-        pass
-    marker = os.fsencode(run_dir)
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if marker in f.read():
-                    os.kill(int(pid), signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def classify(summary, cases, ever_failed, entries, file_skips):
@@ -216,14 +161,6 @@ def classify(summary, cases, ever_failed, entries, file_skips):
             "unexpected_failures": sorted(unexpected), "stale_entries": sorted(stale)}
 
 
-def test_environment(home, runner):
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": home}
-    if runner["kind"] == "emulated":
-        # A fixed CPU model: faster than qemu's default and the same on every host.
-        env["QEMU_CPU"] = runner["qemu_cpu"]
-    return env
-
-
 def run(archive, tier_name="quick", jobs=None, output_dir=None, skip_file=None,
         workdir=None, covers=None, tests=None, timeout=None, log=print):
     """Test `archive`; write and return the summary. Raises ArmpyError on bad input.
@@ -243,9 +180,9 @@ def run(archive, tier_name="quick", jobs=None, output_dir=None, skip_file=None,
     if target is None:
         raise ArmpyError(f"{archive}: target {doc['target_triple']} is not one this project "
                          f"tests (valid: {', '.join(TARGETS)})")
-    runner = detect_runner(target)
+    how = runner.detect(target)
     major_minor = doc["python_major_minor_version"]
-    skip_file = skip_file or skiplist.path_for(target.triple, major_minor, runner["kind"])
+    skip_file = skip_file or skiplist.path_for(target.triple, major_minor, how["kind"])
     entries = skiplist.load(skip_file)
     jobs = jobs or os.cpu_count() or 1
     out_path = summary_path(archive, tier_name, output_dir)
@@ -267,10 +204,10 @@ def run(archive, tier_name="quick", jobs=None, output_dir=None, skip_file=None,
             python, tier, entries, stdlib, jobs, junit, os.path.join(home, "tmp"),
             os.path.join(root, "ignore.txt"))
         log(f"armpy: regrtest {tier_name}: {os.path.basename(archive)} "
-            f"({runner['kind']}, -j{jobs}, skip list {os.path.relpath(skip_file, recipes.ROOT)})")
+            f"({how['kind']}, -j{jobs}, skip list {os.path.relpath(skip_file, recipes.ROOT)})")
         started = time.monotonic()
         log_path = out_path[:-len(".json")] + ".log"
-        returncode = run_suite(args, test_environment(home, runner), log_path, root)
+        returncode = run_suite(args, runner.environment(home, how), log_path, root)
         wall = round(time.monotonic() - started, 1)
         with open(log_path, errors="replace") as f:
             summary = regrtest_results.parse_log(f.read())
@@ -289,7 +226,7 @@ def run(archive, tier_name="quick", jobs=None, output_dir=None, skip_file=None,
         "tier": tier_name,
         "python_version": doc["python_version"],
         "target_triple": doc["target_triple"],
-        "runner": runner,
+        "runner": how,
         "jobs": jobs,
         "timeout_per_test_file": tier["timeout"],
         "resources": tier["resources"],

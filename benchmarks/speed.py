@@ -26,7 +26,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from armpy import archives, reference, regrtest, sources  # noqa: E402
+from armpy import archives, reference, runner, sources  # noqa: E402
 from armpy.targets import DEFAULT_TARGET, TARGETS  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
@@ -91,7 +91,7 @@ def main():
     parser.add_argument("--benchmarks", default=",".join(BENCHMARKS))
     args = parser.parse_args()
     target = TARGETS[DEFAULT_TARGET]
-    runner = regrtest.detect_runner(target)
+    how = runner.detect(target)
     work = tempfile.mkdtemp(prefix="armpy speed ")
     try:
         site = os.path.join(work, "site")
@@ -100,9 +100,9 @@ def main():
         root = reference.prepare_root(reference.load_spec(DEFAULT_TARGET, "3.13"), args.cache_dir,
                                       os.path.join(ROOT, "build", "reference", DEFAULT_TARGET,
                                                    "root"))
-        if runner["kind"] == "emulated":
+        if how["kind"] == "emulated":
             # Every interpreter runs on the same C library: Debian's, from the reference root.
-            base_env.update(QEMU_CPU=runner["qemu_cpu"], QEMU_LD_PREFIX=root)
+            base_env.update(QEMU_CPU=how["qemu_cpu"], QEMU_LD_PREFIX=root)
             debian_env = base_env
         else:
             # Natively, Debian's interpreter finds its stdlib and libraries in the root
@@ -128,10 +128,10 @@ def main():
         ratios = {label: geomean([times[label][n] / times["debian"][n] for n in names])
                   for label in interpreters}
         lines = [f"# pyperformance 1.14.0 / pyperf 2.10.0 {' '.join(PYPERF_ARGS)}, interleaved",
-                 f"# host {platform.machine()}, {os.cpu_count()} cores; runner {runner['kind']}"
-                 + (f", {runner['qemu']}, QEMU_CPU={runner['qemu_cpu']}; every interpreter on "
+                 f"# host {platform.machine()}, {os.cpu_count()} cores; runner {how['kind']}"
+                 + (f", {how['qemu']}, QEMU_CPU={how['qemu_cpu']}; every interpreter on "
                     "the reference root's glibc (QEMU_LD_PREFIX)"
-                    if runner["kind"] == "emulated" else ""),
+                    if how["kind"] == "emulated" else ""),
                  "benchmark      " + "".join(f"{label:>{width}}" for label in interpreters)]
         for name in names:
             lines.append(f"{name:14} " + "".join(f"{times[label][name] * 1000:{width - 2}.1f}ms"
@@ -146,7 +146,7 @@ def main():
             f.write(text)
         with open(out + ".json", "w") as f:
             json.dump({"times_seconds": times, "geomean_ratio_to_debian": ratios,
-                       "runner": runner, "pyperf_args": PYPERF_ARGS,
+                       "runner": how, "pyperf_args": PYPERF_ARGS,
                        "artifacts": {label: {"archive": os.path.basename(path),
                                              "sha256": sources.sha256_of(path)}
                                      for label, path in (a.split("=", 1) for a in args.artifacts)}},

@@ -76,3 +76,15 @@ def test_clang_pgo_takes_the_pinned_profile_runtime_where_its_own_is_missing(tmp
     own = os.path.join(resource_dir, "lib", "linux", "libclang_rt.profile-aarch64.a")
     planned = "build clang_rt_profile" in result.stdout
     assert planned != os.path.exists(own), result.stdout
+
+
+@pytest.mark.parametrize("toolchain", ["zig", "gcc", "clang"])
+def test_dry_run_and_help_make_nothing(tmp_path, toolchain):
+    """scons -n lists the steps of a cold build and writes no file; --help neither."""
+    build, dist = tmp_path / "build", tmp_path / "dist"
+    result = scons(f"toolchain={toolchain}", "-n", f"build_dir={build}", f"dist_dir={dist}")
+    steps = [line for line in result.stdout.splitlines() if line.startswith("armpy: ")]
+    assert any("build openssl" in line for line in steps)
+    assert any(line.startswith("armpy: publish") for line in steps)
+    scons(f"toolchain={toolchain}", "--help", f"build_dir={build}")
+    assert not build.exists() and not dist.exists()

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from armpy import archives, recipes, regrtest, sources, targets
+from armpy import archives, recipes, runner, sources, targets
 from armpy.errors import ArmpyError
 from armpy.validate import rules
 from conftest import CACHE_DIR
@@ -75,6 +75,6 @@ def test_a_malformed_row_is_a_one_line_error(tmp_path, row, expected):
 ])
 def test_a_target_this_host_cannot_run_is_named_with_where_it_runs(triple, where):
     with pytest.raises(ArmpyError) as error:
-        regrtest.detect_runner(targets.TARGETS[triple])
+        runner.detect(targets.TARGETS[triple])
     assert str(error.value) == (f"{triple} programs cannot run on this {sys.platform} "
                                 f"{platform.machine()} host; run them on {where}")

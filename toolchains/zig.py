@@ -51,24 +51,28 @@ def generate(env):
         "ar": (zig, "ar"),
         "ranlib": (zig, "ranlib"),
     }
-    tools = {name: write_wrapper(os.path.join(folder, f"zig-{name}"), command)
-             for name, command in commands.items()}
+    # A dry run (scons -n) names the files below and makes none of them.
+    make = not env.get("ARMPY_DRY_RUN")
+    tools = {name: os.path.join(folder, f"zig-{name}") for name in commands}
     cc = (tools["clang"],)
-    check_compiles(cc, INSTALL_COMMAND)
+    if make:
+        for name, command in commands.items():
+            write_wrapper(tools[name], command)
+        check_compiles(cc, INSTALL_COMMAND)
     # CPython links libpython3.so from libpython3.X.so alone, and zig cc cannot
     # link without an object among its inputs: that link gets an empty one.
-    empty = empty_object(cc, folder)
+    empty = empty_object(cc, folder, make)
     # Every link takes what it needs of compat.c (hidden, so never exported): the
     # interpreter, libpython and each extension module, so os.memfd_create,
     # os.preadv's flags, os.closerange's close_range… work wherever the running
     # kernel has the system calls. lld reads archives wherever they stand.
-    compat_link = (compat_library(cc, tools["ar"], folder),)
+    compat_link = (compat_library(cc, tools["ar"], folder, make),)
     env["TOOLCHAIN"] = Toolchain(
         name="zig", target=target, cross=not host_runs_target(target), cc=cc,
         cxx=(tools["clang++"],), ar=tools["ar"], ranlib=tools["ranlib"], version=zig_version(zig),
         # Users build their own extensions with the system compiler.
         user_programs={"cc": "cc", "cxx": "c++", "ar": "ar", "ranlib": "ranlib"},
-        glibc_floor=glibc_version(cc),
+        glibc_floor=glibc_version(cc) if make else target.glibc_floor,
         ldflags=compat_link,
         # zig has no strip of its own; LLVM's reads any ELF file.
         strip=find_program(LLVM_STRIP, "llvm-19"),
@@ -89,16 +93,16 @@ def generate(env):
     )
 
 
-def empty_object(cc, folder):
+def empty_object(cc, folder, make):
     path = os.path.join(folder, "empty.o")
-    if not os.path.exists(path):
+    if make and not os.path.exists(path):
         subprocess.run([*cc, "-c", "-x", "c", "-", "-o", path + ".tmp"], input="",
                        text=True, check=True, capture_output=True)
         os.replace(path + ".tmp", path)
     return path
 
 
-def compat_library(cc, ar, folder):
+def compat_library(cc, ar, folder, make):
     """compat.c as a static library, named by the content of the compat folder (its
     headers included): a change makes a new name, which is part of the toolchain's key
     in SConstruct, and so rebuilds everything built with the toolchain."""
@@ -111,7 +115,7 @@ def compat_library(cc, ar, folder):
             with open(path, "rb") as f:
                 digest.update(hashlib.sha256(f.read()).digest())
     library = os.path.join(folder, f"libarmpy-glibc-compat-{digest.hexdigest()[:12]}.a")
-    if not os.path.exists(library):
+    if make and not os.path.exists(library):
         obj = library[:-2] + ".o"
         subprocess.run([*cc, "-O2", "-fPIC", "-c", source, "-o", obj], check=True,
                        capture_output=True)
