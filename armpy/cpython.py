@@ -49,16 +49,20 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     # Static dependencies list their own dependencies (e.g. -lm) only as
     # private libraries; without --static those modules fail to link.
     b.run(["./configure", *args], env={"PKG_CONFIG": "pkg-config --static"})
-    make_args = (*STATIC_INTERPRETER, *toolchain.make_vars)
+    make_args = [*STATIC_INTERPRETER, *toolchain.make_vars]
+    if toolchain.interpreter_ldflags:
+        make_args = optimizations.with_words_added(
+            make_args, srcdir, {"LINKFORSHARED": list(toolchain.interpreter_ldflags)})
     profile = None
     if "pgo" in opts.build_options.split("+"):
+        make_args += toolchain.pgo_flags
         runtime = (recipes.load(toolchain.pgo_runtime).instrumented_link(pgo_runtime)
                    if toolchain.pgo_runtime else None)
         profile = pgo.build(b, make_args, toolchain.target, opts.pgo_task, opts.jobs,
                             toolchain.profdata, runtime)
     else:
         b.make(*make_args)
-    found = optimizations.detect(srcdir, profile)
+    found = optimizations.detect(srcdir, profile, make_args)
     optimizations.check(opts.build_options, found)
     missing = missing_extensions(srcdir, recipe.REQUIRED_EXTENSIONS)
     if missing:

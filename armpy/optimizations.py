@@ -25,6 +25,16 @@ def makefile_vars(srcdir, names):
     return found
 
 
+def with_words_added(make_args, srcdir, additions):
+    """make_args with {variable: words} appended to each variable's value: the one
+    make_args already gives it (the last wins in make), or else the Makefile's."""
+    given = dict(arg.split("=", 1) for arg in make_args if "=" in arg)
+    current = makefile_vars(srcdir, set(additions) - set(given)) | given
+    kept = [arg for arg in make_args if arg.split("=", 1)[0] not in additions]
+    return kept + [f"{name}={' '.join([current.get(name, ''), *words]).strip()}"
+                   for name, words in sorted(additions.items())]
+
+
 def pyconfig_defines(path):
     """{NAME: value} of the #define lines of a pyconfig.h."""
     defines = {}
@@ -85,22 +95,25 @@ def profile_used(path):
     return any(mark in data for mark in PROFILE_MARKS)
 
 
-def pgo_finding(srcdir, profile):
-    """Profile use: the configured flag, the profile read, and the objects built with it."""
-    flags = makefile_vars(srcdir, {"PGO_PROF_USE_FLAG"}).get("PGO_PROF_USE_FLAG", "")
+def pgo_finding(srcdir, profile, make_args=()):
+    """Profile use: the flag (configure's, or make_args'), the profile read, and the
+    objects built with it."""
+    given = dict(arg.split("=", 1) for arg in make_args if "=" in arg)
+    flags = given.get("PGO_PROF_USE_FLAG") or \
+        makefile_vars(srcdir, {"PGO_PROF_USE_FLAG"}).get("PGO_PROF_USE_FLAG", "")
     used = [p for p in interpreter_objects(srcdir) if profile_used(p)]
     return {"use_flag": re.split(r"[=\s]", flags)[0], "profile": profile,
             "objects_with_profile": len(used),
             "eval_loop_profiled": os.path.join(srcdir, EVAL_LOOP) in used}
 
 
-def detect(srcdir, profile=None):
-    """Findings of a finished `make` in srcdir (before install)."""
+def detect(srcdir, profile=None, make_args=()):
+    """Findings of a finished `make` in srcdir (before install), run with make_args."""
     defines = pyconfig_defines(os.path.join(srcdir, "pyconfig.h"))
     return {
         "lto": lto_finding(srcdir),
         "computed_gotos": "HAVE_COMPUTED_GOTOS" in defines,
-        "pgo": pgo_finding(srcdir, profile) if profile else None,
+        "pgo": pgo_finding(srcdir, profile, make_args) if profile else None,
     }
 
 
@@ -132,6 +145,9 @@ def check(requested, findings):
             problems.append("no profile-use flag was configured")
         elif not pgo["eval_loop_profiled"]:
             problems.append(f"{EVAL_LOOP} was built without the profile")
+        elif pgo["profile"].get("mismatched_functions"):
+            problems.append(f"{pgo['profile']['mismatched_functions']} functions did not "
+                            "match the profile and were built without it")
     if problems:
         raise ArmpyError(f"cpython: build_options '{requested}' not achieved: "
                          + "; ".join(problems))

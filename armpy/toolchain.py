@@ -20,6 +20,12 @@ from .errors import ArmpyError
 # file no longer loads; LLVM 19's keeps the layout.
 LLVM_STRIP = "llvm-strip-19"
 
+# The interpreter's link with lld (zig, clang) puts profile-hot functions together, as
+# GNU ld does by default: the eval loop's callees within a few hundred KiB, not across
+# the whole of .text.
+LLD_HOT_TEXT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "toolchains", "lld-hot-text.ld")
+
 
 @dataclass(frozen=True)
 class Toolchain:
@@ -38,9 +44,11 @@ class Toolchain:
     recorded: dict = field(default_factory=dict)   # cc/ar as the manifest tells them, if
                                                    # not by their own program names
     make_vars: tuple = ()    # make variables CPython's build needs with this toolchain
+    interpreter_ldflags: tuple = ()   # link flags of CPython's programs alone (LINKFORSHARED)
     configure_vars: tuple = ()   # NAME=value answers CPython's configure needs with it
     profdata: str = ""       # llvm-profdata that reads this compiler's profiles ("" for GCC)
     pgo_runtime: str = ""    # recipe of a profile runtime the compiler lacks ("" if it has one)
+    pgo_flags: tuple = ()    # make variables that choose the PGO flags instead of configure
     pgo_unsupported: str = ""    # why this toolchain cannot build pgo here ("" if it can)
 
     def runner(self):

@@ -43,8 +43,33 @@ def test_build_options_are_what_the_build_did(artifact, extracted):
         pgo = found["pgo"]
         assert pgo["eval_loop_profiled"] and pgo["objects_with_profile"] > 50
         assert len(pgo["profile"]["sha256"]) == 64 and pgo["profile"]["task"] in ("cpython", "short")
+        assert_hot_functions_together(extracted / "bin" / "python3.13", artifact.toolchain)
     else:
         assert found["pgo"] is None
+
+
+# Functions any training run makes hot: the eval loop and what it calls most.
+HOT_FUNCTIONS = ("_PyEval_EvalFrameDefault", "_Py_Dealloc", "PyObject_GetAttr", "_PyType_Lookup",
+                 "PyLong_FromLong", "PyFloat_FromDouble", "PyTuple_New")
+
+
+def assert_hot_functions_together(path, toolchain):
+    """The profile's hot functions sit together, not spread through .text: with lld
+    (zig, clang) in their own .text.hot section (toolchains/lld-hot-text.ld); GNU ld
+    (gcc) puts .text.hot first in .text, so there they span a fraction of it."""
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        symbols = {s.name: s for s in elf.get_section_by_name(".symtab").iter_symbols()
+                   if s.name in HOT_FUNCTIONS and s["st_info"]["type"] == "STT_FUNC"}
+        assert set(symbols) == set(HOT_FUNCTIONS)
+        sections = [elf.get_section(s["st_shndx"]).name for s in symbols.values()]
+        if toolchain == "gcc":
+            text = elf.get_section_by_name(".text")
+            starts = [s["st_value"] for s in symbols.values()]
+            span = max(s["st_value"] + s["st_size"] for s in symbols.values()) - min(starts)
+            assert set(sections) == {".text"} and span < text["sh_size"] / 4, span
+        else:
+            assert set(sections) == {".text.hot"}, dict(zip(symbols, sections))
 
 
 def elf_members(path):

@@ -8,8 +8,9 @@ import os
 import subprocess
 
 from armpy import recipes
-from armpy.toolchain import (LLVM_STRIP, Toolchain, can_generate, check_compiles, find_program,
-                             first_line_of, glibc_version, host_runs_target)
+from armpy.toolchain import (LLD_HOT_TEXT, LLVM_STRIP, Toolchain, can_generate,
+                             check_compiles, find_program, first_line_of, glibc_version,
+                             host_runs_target)
 
 PACKAGES = "clang lld llvm"
 CROSS_PACKAGES = PACKAGES + " libc6-dev-arm64-cross libgcc-12-dev-arm64-cross"
@@ -35,6 +36,7 @@ def generate(env):
         version=first_line_of([cc[0]]),
         user_programs={"cc": "clang", "cxx": "clang++", "ar": "llvm-ar", "ranlib": "llvm-ranlib"},
         ldflags=ldflags,
+        interpreter_ldflags=(f"-Wl,-T,{LLD_HOT_TEXT}",),
         glibc_floor=glibc_version(cc),
         profdata=find_program("llvm-profdata", "llvm"),
         **profile_runtime(cc, target),

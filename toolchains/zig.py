@@ -12,8 +12,9 @@ import shutil
 import subprocess
 
 from armpy.errors import ArmpyError
-from armpy.toolchain import (LLVM_STRIP, Toolchain, can_generate, check_compiles, find_program,
-                             glibc_version, host_runs_target, write_wrapper)
+from armpy.toolchain import (LLD_HOT_TEXT, LLVM_STRIP, Toolchain, can_generate,
+                             check_compiles, find_program, glibc_version, host_runs_target,
+                             write_wrapper)
 
 # zig rejects __DATE__/__TIME__ by default, and without an -O level it builds in
 # its debug mode with UBSan traps; a build's own later -O still wins.
@@ -24,6 +25,13 @@ CC_FLAGS = ("-O2", "-Wno-error=date-time")
 COMPAT_INCLUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zig-glibc-compat")
 INSTALL_COMMAND = "pip install -r requirements.txt"
 PROFDATA = "llvm-profdata-19"
+# IR-level PGO, not configure's front-end -fprofile-instr-*: zig's clang (22) hashes each
+# function with its newest front-end hash when instrumenting, but with the hash of the
+# profile file's format version when reading it back, and llvm-profdata 19 writes an
+# older format: functions such as the eval loop (computed gotos) silently lost their
+# profile. IR-level profiles are matched by the same control-flow hash both ways.
+IR_PGO_FLAGS = ("PGO_PROF_GEN_FLAG=-fprofile-generate",
+                'PGO_PROF_USE_FLAG=-fprofile-use="$(CURDIR)/code.profclangd"')
 
 
 def zig_program():
@@ -82,12 +90,14 @@ def generate(env):
                   # extensions users build need nothing of it.
                   "ar": "zig ar", "ldflags": ""},
         make_vars=(f"NO_AS_NEEDED=-Wl,--no-as-needed {empty}",),
+        interpreter_ldflags=(f"-Wl,-T,{LLD_HOT_TEXT}",),
         # LTO objects are LLVM bitcode of zig's own LLVM: only its ar indexes them.
         configure_vars=(f"LLVM_AR={tools['ar']}",),
         # PGO: zig ships no profile runtime; recipes/compiler_rt_profile.py builds LLVM's,
         # and llvm-profdata 19 reads the raw profiles it writes (format version 10).
         profdata=shutil.which(PROFDATA) or "",
         pgo_runtime="compiler_rt_profile",
+        pgo_flags=IR_PGO_FLAGS,
         pgo_unsupported="" if shutil.which(PROFDATA) else
         f"{PROFDATA} not found: install it with 'apt-get install llvm-19'",
     )
