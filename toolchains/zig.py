@@ -30,8 +30,11 @@ PROFDATA = "llvm-profdata-19"
 # profile file's format version when reading it back, and llvm-profdata 19 writes an
 # older format: functions such as the eval loop (computed gotos) silently lost their
 # profile. IR-level profiles are matched by the same control-flow hash both ways.
-IR_PGO_FLAGS = ("PGO_PROF_GEN_FLAG=-fprofile-generate",
-                'PGO_PROF_USE_FLAG=-fprofile-use="$(CURDIR)/code.profclangd"')
+# Without value profiling (as clang's front-end PGO): it would make every extension
+# module call into the profile runtime, which only the interpreter links.
+IR_PGO_FLAGS = ("PGO_PROF_GEN_FLAG=-fprofile-generate -mllvm -disable-vp=true",
+                'PGO_PROF_USE_FLAG=-fprofile-use="$(CURDIR)/code.profclangd" '
+                '-mllvm -disable-vp=true')
 
 
 def zig_program():
