@@ -20,9 +20,9 @@ from .errors import ArmpyError
 # file no longer loads; LLVM 19's keeps the layout.
 LLVM_STRIP = "llvm-strip-19"
 
-# The interpreter's link with lld (zig, clang) puts profile-hot functions together, as
-# GNU ld does by default: the eval loop's callees within a few hundred KiB, not across
-# the whole of .text.
+# The interpreter's link with lld (zig, clang) puts profile-hot functions together in
+# one .text.hot section ahead of .text, as GNU ld does by default; lld alone spreads
+# them through the whole of .text.
 LLD_HOT_TEXT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                             "toolchains", "lld-hot-text.ld")
 
