@@ -25,10 +25,15 @@ def makefile_vars(srcdir, names):
     return found
 
 
+def given_vars(make_args):
+    """{NAME: value} of make's NAME=value arguments (the last wins, as in make)."""
+    return dict(arg.split("=", 1) for arg in make_args if "=" in arg)
+
+
 def with_words_added(make_args, srcdir, additions):
     """make_args with {variable: words} appended to each variable's value: the one
-    make_args already gives it (the last wins in make), or else the Makefile's."""
-    given = dict(arg.split("=", 1) for arg in make_args if "=" in arg)
+    make_args already gives it, or else the Makefile's."""
+    given = given_vars(make_args)
     current = makefile_vars(srcdir, set(additions) - set(given)) | given
     kept = [arg for arg in make_args if arg.split("=", 1)[0] not in additions]
     return kept + [f"{name}={' '.join([current.get(name, ''), *words]).strip()}"
@@ -98,8 +103,7 @@ def profile_used(path):
 def pgo_finding(srcdir, profile, make_args=()):
     """Profile use: the flag (configure's, or make_args'), the profile read, and the
     objects built with it."""
-    given = dict(arg.split("=", 1) for arg in make_args if "=" in arg)
-    flags = given.get("PGO_PROF_USE_FLAG") or \
+    flags = given_vars(make_args).get("PGO_PROF_USE_FLAG") or \
         makefile_vars(srcdir, {"PGO_PROF_USE_FLAG"}).get("PGO_PROF_USE_FLAG", "")
     used = [p for p in interpreter_objects(srcdir) if profile_used(p)]
     return {"use_flag": re.split(r"[=\s]", flags)[0], "profile": profile,

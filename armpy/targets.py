@@ -4,9 +4,10 @@ import re
 from dataclasses import dataclass
 
 from .errors import ArmpyError
+from .recipes import ROOT
 from .skiplist import tomllib
 
-TABLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "targets.toml")
+TABLE = os.path.join(ROOT, "targets.toml")
 PLATFORMS = ("linux", "darwin", "windows")
 BINARY_FORMATS = ("elf", "macho", "pe")
 RUNNERS = ("qemu", "wine", "none")

@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from .errors import ArmpyError
+from .recipes import ROOT
 
 
 # Strips debug information for the LLVM toolchains. Debian 12's default llvm-strip (14)
@@ -23,8 +24,7 @@ LLVM_STRIP = "llvm-strip-19"
 # The interpreter's link with lld (zig, clang) puts profile-hot functions together in
 # one .text.hot section ahead of .text, as GNU ld does by default; lld alone spreads
 # them through the whole of .text.
-LLD_HOT_TEXT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            "toolchains", "lld-hot-text.ld")
+LLD_HOT_TEXT = os.path.join(ROOT, "toolchains", "lld-hot-text.ld")
 
 
 @dataclass(frozen=True)
