@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 
-from . import (builder, cpython, host_python, introspect, manifest, package, regrtest, relocate,
+from . import (build_facts, builder, cpython, host_python, manifest, package, regrtest, relocate,
                smoke, strip, validate)
 from .errors import ArmpyError
 
@@ -80,7 +80,10 @@ def describe_and_strip(target, source, env):
     os.makedirs(out_dir)
 
     version = relocate.python_version_of(install)
-    facts = introspect.probe(os.path.join(install, "bin", f"python{version}"), toolchain.runner())
+    # Computed, not asked of the interpreter: the build never runs the target.
+    facts = build_facts.compute(env["FACTS_PYTHON"] or os.path.join(install, "bin",
+                                                                    f"python{version}"),
+                                install, version, opts.target)
     components = [read_json(os.path.join(p, "component.json"))
                   for p in env["DEP_PREFIXES"].values()]
     cpython_meta = read_json(env["CPYTHON_META"])
@@ -95,7 +98,7 @@ def describe_and_strip(target, source, env):
     for name, prefix in env["DEP_PREFIXES"].items():
         shutil.copyfile(os.path.join(prefix, "LICENSE.txt"),
                         os.path.join(licenses, f"LICENSE.{name}.txt"))
-    strip.copy_stripped(install, stripped_install(out_dir), toolchain.strip)
+    strip.copy_stripped(install, stripped_install(out_dir), toolchain)
     # Written last: its presence says the folder is complete.
     with open(str(target[0]), "w") as f:
         f.write(manifest.dumps(document))
@@ -136,10 +139,13 @@ def package_and_smoke_test(target, source, env):
         archive = os.path.join(out_dir, names[kind])
         package.write_install_only(archive, manifest_path, tree, licenses)
         result = smoke.run(archive, document, workdir=out_dir)
-        result["runner"] = "native" if not toolchain.cross else "qemu-user (binfmt_misc)"
+        if "not_run" not in result:
+            result["runner"] = "native" if not toolchain.cross else "qemu-user (binfmt_misc)"
         smoke_name = names["smoke" if kind == "install_only" else "smoke_stripped"]
         builder.write_json(os.path.join(out_dir, smoke_name), result)
-        print(f"armpy: packaged {names[kind]} ({len(result['passed'])} smoke checks passed)")
+        print(f"armpy: packaged {names[kind]} "
+              + (f"(smoke test not run: {result['not_run']})" if "not_run" in result
+                 else f"({len(result['passed'])} smoke checks passed)"))
 
 
 @step

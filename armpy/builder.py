@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from . import archives, recipes, sources
+from . import archives, platforms, recipes, sources
 from .errors import ArmpyError
 
 # Fixed so that __DATE__/__TIME__ and embedded timestamps are reproducible.
@@ -17,8 +17,6 @@ SOURCE_DATE_EPOCH = str(archives.FIXED_MTIME)
 # Hidden visibility keeps the static dependencies' symbols out of the dynamic
 # symbol table of whatever links them (an extension module, the interpreter).
 BASE_CFLAGS = ["-O2", "-fPIC", "-fvisibility=hidden"]
-# Every link: relocations read-only and resolved at start-up, no executable stack.
-HARDENING_LDFLAGS = ["-Wl,-z,relro", "-Wl,-z,now", "-Wl,-z,noexecstack"]
 
 
 def base_environment():
@@ -37,6 +35,8 @@ class Builder:
         self.recipe = recipe
         self.toolchain = toolchain
         self.target = toolchain.target
+        # The host's platform for build tools (the build-python has no target).
+        self.platform = platforms.of(self.target) if self.target else platforms.host()
         self.srcdir = srcdir
         self.prefix = prefix
         self.dep_prefixes = dep_prefixes
@@ -59,7 +59,7 @@ class Builder:
             CFLAGS=" ".join(self.cflags), CXXFLAGS=" ".join(self.cflags),
             CPPFLAGS=" ".join(includes + extra),
             LDFLAGS=" ".join([f"-L{p}/lib" for p in self.dep_prefixes.values()]
-                             + list(tc.ldflags) + HARDENING_LDFLAGS + self.extra_ldflags),
+                             + list(tc.ldflags) + self.platform.LINK_FLAGS + self.extra_ldflags),
             # Only our own prefixes: host libraries must not leak into the target.
             PKG_CONFIG_LIBDIR=":".join(f"{p}/lib/pkgconfig" for p in self.dep_prefixes.values()),
             PKG_CONFIG_PATH="",
@@ -100,10 +100,10 @@ class Builder:
         self.run(["cmake", "-S", os.path.join(self.srcdir, subdir), "-B", build,
                   "-DCMAKE_BUILD_TYPE=Release", f"-DCMAKE_INSTALL_PREFIX={self.prefix}",
                   "-DCMAKE_INSTALL_LIBDIR=lib", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",
-                  "-DCMAKE_SYSTEM_NAME=Linux", f"-DCMAKE_SYSTEM_PROCESSOR={self.target.machine}",
+                  f"-DCMAKE_SYSTEM_NAME={self.platform.CMAKE_SYSTEM_NAME}", f"-DCMAKE_SYSTEM_PROCESSOR={self.target.machine}",
                   f"-DCMAKE_C_COMPILER={tc.cc[0]}",
                   f"-DCMAKE_C_FLAGS={' '.join(tc.cc[1:] + tuple(self.cflags))}",
-                  f"-DCMAKE_EXE_LINKER_FLAGS={' '.join(list(tc.ldflags) + HARDENING_LDFLAGS)}",
+                  f"-DCMAKE_EXE_LINKER_FLAGS={' '.join(list(tc.ldflags) + self.platform.LINK_FLAGS)}",
                   f"-DCMAKE_AR={tc.ar}", f"-DCMAKE_RANLIB={tc.ranlib}", *args])
         self.run(["cmake", "--build", build, "-j", str(self.jobs)])
         self.run(["cmake", "--install", build])

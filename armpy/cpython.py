@@ -5,13 +5,9 @@ import re
 import shutil
 import subprocess
 
-from . import builder, elf, optimizations, pgo, recipes, relocate
+from . import builder, optimizations, pgo, platforms, recipes
 from .errors import ArmpyError
 
-
-# Every binary gets a build-id note (GCC's linker adds one by default, lld does
-# not): it matches a stripped binary to its unstripped copy in the full archive.
-BUILD_ID_LDFLAGS = ["-Wl,--build-id=sha1"]
 
 # bin/python3.X links libpython's objects in, as Debian's interpreter does, so that
 # a copy of it (venv --copies) starts without lib/ beside it; libpython3.X.so is
@@ -28,6 +24,7 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     needs one. Returns the component metadata plus the configure arguments used.
     """
     recipe, entry = recipes.cpython_version(opts.python)
+    platform = platforms.of(toolchain.target)
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(workdir, exist_ok=True)
     log_path = os.path.join(workdir, "cpython.log")
@@ -38,17 +35,17 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
                                     srcdir=srcdir, log_path=log_path, version=opts.python)
     # CPython chooses its own optimisation flags (-O3, and -fPIC where needed).
     b = builder.Builder(recipe, toolchain, srcdir, "/install", dep_prefixes, opts.jobs, log_path,
-                        base_cflags=[], extra_ldflags=BUILD_ID_LDFLAGS)
+                        base_cflags=[], extra_ldflags=platform.BINARY_ID_LDFLAGS)
     b.cflags = profile_safe_path_maps(b.cflags)
-    args = recipe.configure_args(toolchain.target, opts.build_options, toolchain.cross,
-                                 toolchain.glibc_floor)
+    args = recipe.configure_args(platform, toolchain, opts.build_options)
     args += list(toolchain.configure_vars)
     if toolchain.cross:
         args += [f"--build={host_triple()}", f"--host={toolchain.target.gnu_triple}",
                  f"--with-build-python={host_python}"]
     # Static dependencies list their own dependencies (e.g. -lm) only as
     # private libraries; without --static those modules fail to link.
-    b.run(["./configure", *args], env={"PKG_CONFIG": "pkg-config --static"})
+    b.run(["./configure", *args], env={"PKG_CONFIG": "pkg-config --static"}
+          | platform.cpython_configure_env(toolchain.target))
     make_args = [*STATIC_INTERPRETER, *toolchain.make_vars]
     if toolchain.interpreter_ldflags:
         make_args = optimizations.with_words_added(
@@ -64,24 +61,42 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
         b.make(*make_args)
     found = optimizations.detect(srcdir, profile, make_args)
     optimizations.check(opts.build_options, found)
-    missing = missing_extensions(srcdir, recipe.REQUIRED_EXTENSIONS)
+    missing = missing_extensions(srcdir, platform.REQUIRED_EXTENSIONS)
     if missing:
         raise ArmpyError(f"cpython: required extension modules not built: {', '.join(missing)}; "
                          f"see 'checksharedmods' in {log_path}")
     b.make("install", f"DESTDIR={stage}", *make_args)
     major_minor = opts.python.rsplit(".", 1)[0]
     python = os.path.join(stage, "install", "bin", f"python{major_minor}")
-    linked = [n for n in elf.needed_libraries(python) if n.startswith("libpython")]
+    linked = [n for n in platform.needed_libraries(python)
+              if os.path.basename(n).startswith("libpython")]
     if linked:
         raise ArmpyError(f"cpython: bin/python{major_minor} needs {linked[0]}; it should have "
                          f"libpython linked in (see STATIC_INTERPRETER in {__file__})")
-    relocate.set_interpreter_rpath(os.path.join(stage, "install"), major_minor)
-    b.run([*toolchain.runner(), python, "-m", "ensurepip", "--default-pip"], cwd=stage)
+    install = os.path.join(stage, "install")
+    platform.after_install(install, major_minor, toolchain)
+    install_pip(b, host_python if toolchain.cross else python, install, major_minor)
     shutil.rmtree(srcdir)
     # Recorded without this machine's paths (the build-python, toolchain wrappers).
     recorded = [recorded_argument(a) for a in args]
     return builder.component_metadata(recipe, source) | {
         "version": opts.python, "configure_args": recorded, "optimizations": found}
+
+
+def install_pip(b, python, install, major_minor):
+    """pip from the wheel CPython bundles (what ensurepip installs), installed by
+    `python`: the build-python of a cross build, which need not run the target.
+    Both are the same CPython version, so the files and their bytecode are the same."""
+    wheels = glob.glob(os.path.join(install, "lib", f"python{major_minor}", "ensurepip",
+                                    "_bundled", "pip-*.whl"))
+    if len(wheels) != 1:
+        raise ArmpyError(f"cpython: expected one bundled pip wheel, found {len(wheels)}")
+    # A wheel is importable: pip installs itself from its own wheel, found by name
+    # as ensurepip does (a path would be recorded as the origin, in direct_url.json).
+    b.run([python, "-I", os.path.join(wheels[0], "pip"), "install", "--no-index", "--no-deps",
+           "--find-links", os.path.dirname(wheels[0]), "--no-cache-dir",
+           "--disable-pip-version-check", "--no-warn-script-location", f"--prefix={install}",
+           "pip"], cwd=install)
 
 
 def profile_safe_path_maps(cflags):

@@ -7,21 +7,35 @@ import os
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 # Files a module runs rather than imports.
 RUNS = {"smoke": ["smoke_checks"]}
+# Packages that choose one of their modules at run time: every module is an input.
+CHOOSES_AT_RUN_TIME = ("platforms",)
 
 
-def engine_files(*modules):
-    """Sorted paths of `modules` ("cpython", "validate", …) and all they use."""
+def engine_files(*modules, facts_of=()):
+    """Sorted paths of `modules` ("cpython", "validate", …) and all they use.
+
+    `facts_of` names packages the step reads only a few values of, which the
+    step declares as inputs itself: their files are left out.
+    """
     seen, pending = set(), list(modules)
     while pending:
         name = pending.pop()
         path = module_path(name)
-        if path is None or path in seen:
+        if path is None or path in seen or name.split(".")[0] in facts_of:
             continue
         seen.add(path)
         pending += imported_modules(name, path) + RUNS.get(name, [])
+        if name in CHOOSES_AT_RUN_TIME:
+            pending += package_modules(name)
         if "." in name:     # importing a.b runs a/__init__.py first
             pending.append(name.rsplit(".", 1)[0])
     return sorted(seen)
+
+
+def package_modules(name):
+    folder = os.path.join(PACKAGE, *name.split("."))
+    return [f"{name}.{entry[:-3]}" for entry in sorted(os.listdir(folder))
+            if entry.endswith(".py") and entry != "__init__.py"]
 
 
 def module_path(name):

@@ -4,7 +4,7 @@ import json
 import os
 import platform
 
-from . import elf, optimizations, recipes
+from . import optimizations, platforms, recipes
 from .errors import ArmpyError
 
 SCHEMA_PATH = os.path.join(recipes.ROOT, "schema", "PYTHON.json.schema.json")
@@ -56,11 +56,10 @@ def recorded_toolchain(toolchain):
 
 
 def build(*, facts, install, opts, toolchain, components, cpython_meta):
-    """Assemble the manifest from the interpreter's own answers and the build's records."""
+    """Assemble the manifest from the build's facts (build_facts.py) and its records."""
     major_minor = ".".join(facts["version"][:2])
     python_exe = f"install/bin/python{major_minor}"
-    glibc = elf.max_glibc_version(install)
-    crt = ["glibc-dynamic"] + ([f"glibc-max-symbol-version:{glibc}"] if glibc else [])
+    platform_module = platforms.of(opts.target)
     # What the build tree showed, not what was asked for (the build stops on a mismatch).
     found = optimizations.build_options_of(cpython_meta["optimizations"])
     variant = "freethreaded+" if opts.build_options.startswith("freethreaded+") else ""
@@ -72,32 +71,13 @@ def build(*, facts, install, opts, toolchain, components, cpython_meta):
         "target_triple": opts.target.triple,
         "optimizations": found,
         "build_options": variant + found,
-        "python_tag": "cp" + "".join(facts["version"][:2]),
-        "python_abi_tag": facts["abiflags"],
-        "python_platform_tag": facts["platform"],
-        "python_implementation_cache_tag": facts["cache_tag"],
-        "python_implementation_hex_version": facts["hexversion"],
-        "python_implementation_name": facts["name"],
-        "python_implementation_version": facts["version"],
-        "python_version": ".".join(facts["version"][:3]),
-        "python_major_minor_version": major_minor,
-        "python_paths": relative_paths(facts["paths"], facts["prefix"]),
-        "python_paths_abstract": facts["paths_abstract"],
-        "python_config_vars": configured_vars(facts),
+    } | interpreter_fields(facts) | {
         "python_exe": python_exe,
         "python_stdlib_test_packages": stdlib_test_packages(stdlib),
-        "python_suffixes": {
-            "bytecode": facts["suffixes"]["bytecode"],
-            "debug_bytecode": facts["suffixes"]["bytecode"],
-            "optimized_bytecode": facts["suffixes"]["bytecode"],
-            "extension": facts["suffixes"]["extension"],
-            "source": facts["suffixes"]["source"],
-        },
-        "python_bytecode_magic_number": facts["magic"],
         "python_symbol_visibility": "global-default",
         "python_extension_module_loading": ["builtin", "shared-library"],
         "libpython_link_mode": "static",
-        "crt_features": crt,
+        "crt_features": platform_module.crt_features(install),
         "licenses": licenses,
         "license_path": "licenses/LICENSE.cpython.txt",
         "armpy": {
@@ -111,8 +91,54 @@ def build(*, facts, install, opts, toolchain, components, cpython_meta):
             "components": sorted([component_entry(cpython_meta)] + components,
                                  key=lambda c: c["name"]),
             "builtin_modules": facts["builtin_modules"],
+            "unbuilt_extensions": dict(sorted(platform_module.UNBUILT_EXTENSIONS.items())),
         },
+    } | platform_module.manifest_fields(toolchain)
+
+
+def interpreter_fields(facts):
+    """The fields that state what the interpreter itself would say (sys, sysconfig,
+    importlib): computed at build time, compared with the live interpreter where it runs."""
+    major_minor = ".".join(facts["version"][:2])
+    return {
+        "python_tag": "cp" + "".join(facts["version"][:2]),
+        "python_abi_tag": facts["abiflags"],
+        "python_platform_tag": facts["platform"],
+        "python_implementation_cache_tag": facts["cache_tag"],
+        "python_implementation_hex_version": facts["hexversion"],
+        "python_implementation_name": facts["name"],
+        "python_implementation_version": facts["version"],
+        "python_version": ".".join(facts["version"][:3]),
+        "python_major_minor_version": major_minor,
+        "python_paths": relative_paths(facts["paths"], facts["prefix"]),
+        "python_paths_abstract": facts["paths_abstract"],
+        "python_config_vars": configured_vars(facts),
+        "python_suffixes": {
+            "bytecode": facts["suffixes"]["bytecode"],
+            "debug_bytecode": facts["suffixes"]["bytecode"],
+            "optimized_bytecode": facts["suffixes"]["bytecode"],
+            "extension": facts["suffixes"]["extension"],
+            "source": facts["suffixes"]["source"],
+        },
+        "python_bytecode_magic_number": facts["magic"],
     }
+
+
+def disagreements(document, facts):
+    """Fields of `document` that the live interpreter's `facts` contradict, with both
+    values (config variables one by one)."""
+    found = {}
+    live = interpreter_fields(facts) | {"builtin_modules": facts["builtin_modules"]}
+    recorded = {key: document[key] for key in live if key in document}
+    recorded["builtin_modules"] = document["armpy"]["builtin_modules"]
+    for key, value in live.items():
+        if key == "python_config_vars":
+            names = sorted(set(value) | set(recorded[key]))
+            found |= {f"{key}.{n}": (recorded[key].get(n), value.get(n)) for n in names
+                      if recorded[key].get(n) != value.get(n)}
+        elif recorded.get(key) != value:
+            found[key] = (recorded.get(key), value)
+    return found
 
 
 def component_entry(cpython_meta):

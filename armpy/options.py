@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from . import recipes
+from . import recipes, runner
 from .errors import ArmpyError
 from .targets import BUILDABLE, DEFAULT_TARGET, TARGETS
 
@@ -40,12 +40,13 @@ def option_table():
                tuple(dict.fromkeys(t for target in TARGETS.values() for t in target.toolchains))),
         Option("python", "CPython version (major.minor or exact)", python_versions()[0],
                python_versions()),
-        Option("build_options", "optimisation, optionally prefixed 'freethreaded+'",
+        Option("build_options", "optimisation, optionally prefixed 'freethreaded+' (default: "
+               "the target's, in targets.toml)",
                DEFAULT_BUILD_OPTIONS, SUPPORTED_BUILD_OPTIONS),
         Option("pgo_task", "training task of pgo builds ('short': a few test files, for CI)",
                "cpython", ("cpython", "short")),
-        Option("regrtest", "regression-suite tier run before publishing (none: not tested)",
-               "quick", ("quick", "full", "none")),
+        Option("regrtest", "regression-suite tier run before publishing (none: not tested; "
+               "the default for a target this host cannot run)", "quick", ("quick", "full", "none")),
         Option("build_tag", "release tag in artifact names (letters, digits, '.', '_')", "dev"),
         Option("cache_dir", "verified source cache", os.path.join(".cache", "sources")),
         Option("build_dir", "intermediate build trees", "build"),
@@ -103,6 +104,8 @@ def resolve(arguments):
     target = TARGETS[values["target"]]
     toolchain = values["toolchain"] or target.toolchains[0]
     _check_choice(f"toolchain for {target.triple}", toolchain, target.toolchains)
+    if "build_options" not in raw:
+        values["build_options"] = target.build_options
     if not target.builds:
         raise ArmpyError(f"target {target.triple} cannot be built yet: armpy validates its "
                          f"archives only (buildable: {', '.join(BUILDABLE)})")
@@ -125,6 +128,11 @@ def resolve(arguments):
 
     _check_choice("pgo_task", values["pgo_task"], table["pgo_task"].choices)
     _check_choice("regrtest", values["regrtest"], table["regrtest"].choices)
+    if not runner.runs_here(target):
+        if "regrtest" in raw and values["regrtest"] != "none":
+            raise ArmpyError(f"regrtest={values['regrtest']}: {runner.cannot_run_here(target)} "
+                             "(valid here: regrtest=none)")
+        values["regrtest"] = "none"
     if not BUILD_TAG_RE.match(values["build_tag"]):
         raise ArmpyError(f"invalid build_tag '{values['build_tag']}' "
                          "(letters, digits, '.' and '_', starting with a letter or digit)")

@@ -1,8 +1,9 @@
 """Making an installed CPython tree relocatable and free of build-machine paths.
 
-- `bin/python3.X` has libpython linked in; its DT_RPATH `$ORIGIN/../lib` serves
-  extension modules that name libpython3.X.so as a dependency.
-- Scripts get a `/bin/sh` trampoline instead of an absolute `#!` interpreter path.
+- Binaries are made relocatable by the platform (armpy/platforms), right after
+  installation.
+- Scripts get a `/bin/sh` trampoline (the platform's) instead of an absolute `#!`
+  interpreter path.
 - Build configuration (sysconfig data, Makefile, python-config, pkg-config) keeps
   the flags a user's extension build needs and loses those that point into this
   machine's build tree, caches or toolchain installation. Compiler names become
@@ -15,20 +16,15 @@ import os
 import pprint
 import re
 import shlex
-import subprocess
 
+from . import platforms
 from .errors import ArmpyError
-
-SHEBANG_TRAMPOLINE = (
-    "#!/bin/sh\n"
-    "'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")/{python}\" \"$0\" \"$@\"\n"
-    "' '''\n"
-)
 
 
 def make_relocatable(install, toolchain, build_paths):
     version = python_version_of(install)
-    rewrite_shebangs(install, f"python{version}")
+    trampoline = platforms.of(toolchain.target).SCRIPT_TRAMPOLINE
+    rewrite_shebangs(install, trampoline.format(python=f"python{version}"))
     scrubber = Scrubber(toolchain, build_paths)
     for path in config_files(install, version):
         if os.path.basename(path).startswith("_sysconfigdata_"):
@@ -46,21 +42,7 @@ def python_version_of(install):
     return dirs[0]
 
 
-def set_interpreter_rpath(install, version):
-    """DT_RPATH rather than RUNPATH: it also applies to the dependencies of libraries
-    loaded later, so an extension module linked against libpython3.X.so (as some
-    build systems link them) finds the copy in lib/. The stable-ABI forwarder
-    libpython3.so finds the libpython beside it the same way."""
-    exe = os.path.join(install, "bin", f"python{version}")
-    subprocess.run(["patchelf", "--force-rpath", "--set-rpath", "$ORIGIN/../lib", exe],
-                   check=True)
-    forwarder = os.path.join(install, "lib", "libpython3.so")
-    if os.path.exists(forwarder):
-        subprocess.run(["patchelf", "--force-rpath", "--set-rpath", "$ORIGIN", forwarder],
-                       check=True)
-
-
-def rewrite_shebangs(install, python_name):
+def rewrite_shebangs(install, trampoline):
     bindir = os.path.join(install, "bin")
     for name in sorted(os.listdir(bindir)):
         path = os.path.join(bindir, name)
@@ -71,7 +53,7 @@ def rewrite_shebangs(install, python_name):
             rest = f.read()
         if head.startswith(b"#!") and b"python" in head and head.strip() != b"#!/bin/sh":
             with open(path, "wb") as f:
-                f.write(SHEBANG_TRAMPOLINE.format(python=python_name).encode() + rest)
+                f.write(trampoline.encode() + rest)
 
 
 def config_files(install, version):

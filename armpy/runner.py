@@ -13,13 +13,27 @@ from .errors import ArmpyError
 HOST_PLATFORMS = {"linux": "linux", "darwin": "darwin", "win32": "windows"}
 
 
+def is_native(target):
+    return HOST_PLATFORMS.get(sys.platform) == target.platform and \
+        platform.machine() == target.machine
+
+
+def runs_here(target):
+    """Whether this host can run `target` programs at all (natively or under qemu-user)."""
+    return is_native(target) or (target.runner == "qemu" and sys.platform == "linux")
+
+
+def cannot_run_here(target):
+    return (f"{target.triple} programs cannot run on this {sys.platform} "
+            f"{platform.machine()} host; run them on {target.native_host}")
+
+
 def detect(target):
     """{"kind": "native" | "emulated", …} for `target` on this host, or ArmpyError."""
-    if HOST_PLATFORMS.get(sys.platform) == target.platform and platform.machine() == target.machine:
+    if is_native(target):
         return {"kind": "native", "host_machine": platform.machine()}
-    if target.runner != "qemu" or sys.platform != "linux":
-        raise ArmpyError(f"{target.triple} programs cannot run on this {sys.platform} "
-                         f"{platform.machine()} host; run them on {target.native_host}")
+    if not runs_here(target):
+        raise ArmpyError(cannot_run_here(target))
     entry = f"/proc/sys/fs/binfmt_misc/qemu-{target.machine}"
     try:
         with open(entry) as f:

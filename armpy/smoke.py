@@ -11,7 +11,8 @@ import shutil
 import subprocess
 import tempfile
 
-from . import archives
+from . import archives, introspect, manifest as manifests, runner
+from .targets import TARGETS
 from .errors import ArmpyError
 
 CHECKS_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "smoke_checks.py")
@@ -36,7 +37,13 @@ def extension_names(python_root, manifest):
 
 
 def run(install_only_archive, manifest, workdir):
-    """Return the checks' result dict; raise ArmpyError naming what failed."""
+    """Return the checks' result dict; raise ArmpyError naming what failed.
+
+    On a host that cannot run the target, nothing runs: the result says so and where
+    the test can run (a build for such a target still packages and validates)."""
+    target = TARGETS[manifest["target_triple"]]
+    if not runner.runs_here(target):
+        return {"passed": [], "failed": {}, "not_run": runner.cannot_run_here(target)}
     os.makedirs(workdir, exist_ok=True)
     root = tempfile.mkdtemp(prefix="smoke test ", dir=workdir)
     try:
@@ -48,6 +55,7 @@ def run(install_only_archive, manifest, workdir):
         with open(expected_path, "w") as f:
             json.dump(expected, f)
         python = os.path.join(python_root, "bin", "python3")
+        agreed = manifest_agrees(python, manifest)
         try:
             out = subprocess.run([python, "-I", CHECKS_SCRIPT, expected_path], env={},
                                  capture_output=True, text=True, timeout=900)
@@ -59,9 +67,21 @@ def run(install_only_archive, manifest, workdir):
             raise ArmpyError(f"smoke test: interpreter failed ({last})")
         result = json.loads(out.stdout)
         result["extensions_imported"] = len(expected["extensions"])
+        result["passed"].append(agreed)
         if result["failed"]:
             raise ArmpyError("smoke test failed: " + "; ".join(
                 f"{name}: {reason}" for name, reason in sorted(result["failed"].items())))
         return result
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def manifest_agrees(python, manifest):
+    """PYTHON.json was computed at build time: the live interpreter must say the same."""
+    disagree = manifests.disagreements(manifest, introspect.probe(python, []))
+    if disagree:
+        raise ArmpyError(f"smoke test: PYTHON.json disagrees with the interpreter on "
+                         f"{len(disagree)} field(s): " + "; ".join(
+                             f"{k}: manifest {a!r}, interpreter {b!r}"
+                             for k, (a, b) in sorted(disagree.items())[:5]))
+    return "manifest_matches_interpreter"

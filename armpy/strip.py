@@ -1,6 +1,7 @@
 """The stripped variant of an install tree: the same files, without debug information.
 
-Only DWARF sections go (`--strip-debug`); symbol tables stay, so a crash in a
+Only DWARF sections go (`--strip-debug`), and the platform's separate debug files
+(macOS: .dSYM bundles); symbol tables stay, so a crash in a
 stripped build still shows function names, and each binary keeps its build-id
 note, which matches it to the unstripped copy in the full archive for a
 debugger to read line numbers from.
@@ -9,15 +10,18 @@ import os
 import shutil
 import subprocess
 
-from . import elf
+from . import platforms
 from .errors import ArmpyError
 
 
-def copy_stripped(install, dest, strip_program):
-    """Copy `install` to `dest` (links as links) and strip every ELF file there."""
+def copy_stripped(install, dest, toolchain):
+    """Copy `install` to `dest` (links as links) and strip every binary of the target there."""
+    strip_program = toolchain.strip
+    platform = platforms.of(toolchain.target)
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(install, dest, symlinks=True)
-    for path in elf.elf_files(dest):
+    shutil.copytree(install, dest, symlinks=True,
+                    ignore=shutil.ignore_patterns(*platform.DEBUG_INFO))
+    for path in list(platform.binary_files(dest)):
         result = subprocess.run([strip_program, "--strip-debug", path],
                                 capture_output=True, text=True)
         if result.returncode != 0:

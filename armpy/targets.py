@@ -49,6 +49,12 @@ class Target:
     deployment_target: str = ""    # macOS: oldest release the binaries run on
     qemu: str = ""         # qemu-user binary that runs this target's programs
     qemu_cpu: str = ""     # fixed CPU model so emulated runs are comparable
+    zig_target: str = ""   # zig's -target, with {glibc_floor}/{deployment_target}
+    build_options: str = "lto"     # default build_options of its default toolchain
+
+    def zig(self):
+        return self.zig_target.format(glibc_floor=self.glibc_floor,
+                                      deployment_target=self.deployment_target)
 
 
 def load(path=TABLE):

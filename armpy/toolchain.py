@@ -41,6 +41,8 @@ class Toolchain:
     strip: str = ""          # removes debug information from the target's binaries
     ldflags: tuple = field(default_factory=tuple)
     glibc_floor: str = ""    # oldest glibc the output runs on (the headers' version)
+    apple_sdk_version: str = ""   # macOS: the SDK (headers, libSystem stubs) it links with
+    data_digest: str = ""    # digest of armpy's own headers and stubs it compiles with
     recorded: dict = field(default_factory=dict)   # cc/ar as the manifest tells them, if
                                                    # not by their own program names
     make_vars: tuple = ()    # make variables CPython's build needs with this toolchain
@@ -50,12 +52,7 @@ class Toolchain:
     pgo_runtime: str = ""    # recipe of a profile runtime the compiler lacks ("" if it has one)
     pgo_flags: tuple = ()    # make variables that choose the PGO flags instead of configure
     pgo_unsupported: str = ""    # why this toolchain cannot build pgo here ("" if it can)
-
-    def runner(self):
-        """Command prefix that runs a target program on this host ([] when native)."""
-        if not self.cross:
-            return []
-        return [find_program(self.target.qemu, "qemu-user-static"), "-cpu", self.target.qemu_cpu]
+    lto_unsupported: str = ""    # why it cannot build lto for this target ("" if it can)
 
     def describe(self):
         return {"name": self.name, "version": self.version, "cross": self.cross,

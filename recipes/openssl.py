@@ -12,16 +12,15 @@ SOURCES = [
     DebianOrig("openssl", "3.5.7-1~deb13u2", "openssl_3.5.7.orig.tar.gz",
                sha256=SHA256, size=53153930),
 ]
-# Where the artifact looks for CA certificates and openssl.cnf at run time:
-# the common location on Debian, Ubuntu, Alpine and (via symlinks) Fedora/RHEL.
-OPENSSLDIR = "/etc/ssl"
 
 
 def build(b):
     tc = b.toolchain
     b.run(["perl", "./Configure", b.target.openssl_target,
            "no-shared", "no-tests", "no-docs", "no-apps", "no-module", "no-engine",
-           "no-dso", f"--prefix={b.prefix}", "--libdir=lib", f"--openssldir={OPENSSLDIR}",
+           "no-dso", f"--prefix={b.prefix}", "--libdir=lib",
+           # Where the artifact looks for CA certificates and openssl.cnf at run time.
+           f"--openssldir={b.platform.OPENSSLDIR}",
            f"CC={' '.join(tc.cc)}", f"AR={tc.ar}", f"RANLIB={tc.ranlib}",
            f"CFLAGS={' '.join(b.cflags)}"])
     b.make("build_libs")

@@ -19,5 +19,8 @@ SOURCES = [
 def build(b):
     # zlib's own configure is not autoconf: it reads CHOST and CC from the environment.
     b.run(["./configure", "--static", f"--prefix={b.prefix}"], env={"CHOST": b.target.gnu_triple})
-    b.make("libz.a")
-    b.make("install")
+    # For a darwin CHOST it archives with Apple's /usr/bin/libtool: the toolchain's ar
+    # makes the same static library anywhere.
+    archiver = [f"AR={b.toolchain.ar}", "ARFLAGS=rc"]
+    b.make("libz.a", *archiver)
+    b.make("install", *archiver)

@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(items):
     """Whatever uses a real build is a `build` test, wherever it is written:
     `-m "not build"` then builds nothing."""
     for item in items:
-        if {"artifact", "extracted"} & set(getattr(item, "fixturenames", ())):
+        if {"artifact", "extracted", "darwin_artifact"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
 
 
@@ -53,16 +53,21 @@ BUILDS = dict(pair.split("=", 1) for pair in
               os.environ.get("ARMPY_TEST_BUILDS", f"{DEFAULT_TOOLCHAIN}=pgo+lto").split(","))
 # Training task of the suite's pgo builds (CPython's full task is a release's).
 PGO_TASK = os.environ.get("ARMPY_TEST_PGO_TASK", "short")
+# Where the suite's builds keep their trees (build_dir); by default the one
+# `./run build` uses, so that each reuses the other's work.
+BUILD_DIR_ARGS = ([f"build_dir={os.environ['ARMPY_TEST_BUILD_DIR']}"]
+                  if os.environ.get("ARMPY_TEST_BUILD_DIR") else [])
 
 
 class Artifact:
     """One toolchain's real build, published by the default command into its own dist dir."""
 
-    def __init__(self, dist, toolchain, build_options):
+    def __init__(self, dist, toolchain, build_options, target=DEFAULT_TARGET):
         self.dist = dist
         self.toolchain = toolchain
-        self.opts = options.resolve({"toolchain": toolchain, "build_options": build_options,
-                                     "pgo_task": PGO_TASK, "dist_dir": dist})
+        self.opts = options.resolve({"target": target, "toolchain": toolchain,
+                                     "build_options": build_options, "pgo_task": PGO_TASK,
+                                     "dist_dir": dist})
         names = package.artifact_names(self.opts)
         self.full = os.path.join(dist, names["full"])
         self.install_only = os.path.join(dist, names["install_only"])
@@ -86,8 +91,25 @@ def artifact(request, tmp_path_factory):
     toolchain = request.param
     dist = str(tmp_path_factory.mktemp(f"dist-{toolchain}"))
     scons(f"toolchain={toolchain}", f"build_options={BUILDS[toolchain]}", f"pgo_task={PGO_TASK}",
-          f"dist_dir={dist}", f"-j{os.cpu_count()}", timeout=3 * 3600)
+          f"dist_dir={dist}", f"-j{os.cpu_count()}", *BUILD_DIR_ARGS, timeout=3 * 3600)
     return Artifact(dist, toolchain, BUILDS[toolchain])
+
+
+# The macOS build the suite makes: one build option is enough to prove the platform
+# (dependencies, configure answers, Mach-O links, signatures, manifest); optimisation
+# is proven on the Linux build.
+DARWIN_TARGET = "aarch64-apple-darwin"
+DARWIN_BUILD_OPTIONS = os.environ.get("ARMPY_TEST_DARWIN_BUILD_OPTIONS", "noopt")
+
+
+@pytest.fixture(scope="session")
+def darwin_artifact(tmp_path_factory):
+    """aarch64-apple-darwin cross-built here with zig: never run, checked by structure."""
+    dist = str(tmp_path_factory.mktemp("dist-darwin"))
+    scons(f"target={DARWIN_TARGET}", f"build_options={DARWIN_BUILD_OPTIONS}", f"dist_dir={dist}",
+          f"-j{os.cpu_count()}", *BUILD_DIR_ARGS, timeout=3 * 3600)
+    return Artifact(dist, TARGETS[DARWIN_TARGET].toolchains[0], DARWIN_BUILD_OPTIONS,
+                    target=DARWIN_TARGET)
 
 
 @pytest.fixture

@@ -22,7 +22,19 @@ from conftest import scons
      "unknown toolchain for aarch64-apple-darwin 'gcc' (valid: zig, clang)"),
     ("target=aarch64-pc-windows-msvc",
      "target aarch64-pc-windows-msvc cannot be built yet: armpy validates its archives only "
-     "(buildable: aarch64-unknown-linux-gnu)"),
+     "(buildable: aarch64-unknown-linux-gnu, aarch64-apple-darwin)"),
+    (("target=aarch64-apple-darwin", "toolchain=clang"),
+     "toolchain clang for aarch64-apple-darwin is Xcode's and runs on a Mac only "
+     "(valid on this host: zig)"),
+    (("target=aarch64-apple-darwin", "regrtest=quick"),
+     "regrtest=quick: aarch64-apple-darwin programs cannot run on this linux x86_64 host; "
+     "run them on an arm64 Mac with macOS 11 or later (valid here: regrtest=none)"),
+    (("target=aarch64-apple-darwin", "build_options=lto"),
+     "build_options 'lto' with toolchain zig: zig's Mach-O linker cannot link LTO objects "
+     "(valid: noopt; on a Mac, toolchain=clang builds lto)"),
+    (("target=aarch64-apple-darwin", "build_options=pgo"),
+     "build_options 'pgo' with toolchain zig: a profile of a macOS interpreter needs a "
+     "Mac to run the training: build it there with toolchain=clang"),
 ])
 def test_bad_option_is_one_line_error(argument, expected):
     arguments = argument if isinstance(argument, tuple) else (argument,)
@@ -78,13 +90,16 @@ def test_clang_pgo_takes_the_pinned_profile_runtime_where_its_own_is_missing(tmp
     assert planned != os.path.exists(own), result.stdout
 
 
-@pytest.mark.parametrize("toolchain", ["zig", "gcc", "clang"])
-def test_dry_run_and_help_make_nothing(tmp_path, toolchain):
+@pytest.mark.parametrize("target,toolchain", [
+    ("aarch64-unknown-linux-gnu", "zig"), ("aarch64-unknown-linux-gnu", "gcc"),
+    ("aarch64-unknown-linux-gnu", "clang"), ("aarch64-apple-darwin", "zig")])
+def test_dry_run_and_help_make_nothing(tmp_path, target, toolchain):
     """scons -n lists the steps of a cold build and writes no file; --help neither."""
     build, dist = tmp_path / "build", tmp_path / "dist"
-    result = scons(f"toolchain={toolchain}", "-n", f"build_dir={build}", f"dist_dir={dist}")
+    result = scons(f"target={target}", f"toolchain={toolchain}", "-n", f"build_dir={build}",
+                   f"dist_dir={dist}")
     steps = [line for line in result.stdout.splitlines() if line.startswith("armpy: ")]
     assert any("build openssl" in line for line in steps)
     assert any(line.startswith("armpy: publish") for line in steps)
-    scons(f"toolchain={toolchain}", "--help", f"build_dir={build}")
+    scons(f"target={target}", f"toolchain={toolchain}", "--help", f"build_dir={build}")
     assert not build.exists() and not dist.exists()

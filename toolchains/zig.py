@@ -1,12 +1,14 @@
-"""zig's clang (the `ziglang` package from PyPI), targeting an old glibc.
+"""zig's clang (the `ziglang` package from PyPI): Linux with an old glibc, and macOS.
 
 zig links against stubs of the glibc version named in its target
 (aarch64-linux-gnu.2.17), so the output runs on any aarch64 Linux with that
-glibc or newer — no container, no old sysroot. It carries its own libc headers
-and compiler runtime, so the same package cross-compiles from any host.
+glibc or newer — no container, no old sysroot. For macOS (aarch64-macos.11.0)
+it carries Darwin's headers and a libSystem stub, and signs what it links. It
+carries its own compiler runtime, so the same package cross-compiles from any host.
 """
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -22,7 +24,11 @@ CC_FLAGS = ("-O2", "-Wno-error=date-time")
 # Headers that put back what an old glibc means where zig's (current glibc's) differ
 # in ABI (termios baud rates), and declare the functions of compat.c (system-call
 # wrappers and explicit_bzero: glibc 2.25 to 2.34). Searched before zig's own.
-COMPAT_INCLUDE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "zig-glibc-compat")
+HERE = os.path.dirname(os.path.abspath(__file__))
+COMPAT_INCLUDE = os.path.join(HERE, "zig-glibc-compat")
+# macOS headers zig does not ship (<util.h>), and link stubs of system frameworks.
+DARWIN_INCLUDE = os.path.join(HERE, "zig-darwin-include")
+DARWIN_FRAMEWORKS = os.path.join(HERE, "zig-darwin-frameworks")
 INSTALL_COMMAND = "pip install -r requirements.txt"
 PROFDATA = "llvm-profdata-19"
 # IR-level PGO, not configure's front-end -fprofile-instr-*: zig's clang (22) hashes each
@@ -48,52 +54,33 @@ def zig_program():
 def generate(env):
     target = env["ARMPY_TARGET"]
     zig = zig_program()
-    # The target's glibc floor (targets.toml) is zig's glibc version.
-    zig_target = f"{target.gnu_triple}.{target.glibc_floor}"
+    zig_target = target.zig()
     # Build systems (CMake, OpenSSL's Configure) want one program per tool, so
     # each zig sub-command gets a wrapper script in the build tree. The compilers'
     # names say "clang" because that is what they are, and CPython's configure
     # chooses its LTO and PGO flags by the compiler's name.
     folder = os.path.join(os.path.abspath(env["OPTIONS"].build_dir), "toolchains", zig_target)
-    compat = f"-I{COMPAT_INCLUDE}"
+    # A dry run (scons -n) names the files below and makes none of them.
+    make = not env.get("ARMPY_DRY_RUN")
+    parts = PLATFORM_PARTS[target.platform](target, zig, folder, make)
     commands = {
-        "clang": (zig, "cc", "-target", zig_target, *CC_FLAGS, compat),
-        "clang++": (zig, "c++", "-target", zig_target, *CC_FLAGS, compat),
+        "clang": (zig, "cc", "-target", zig_target, *CC_FLAGS, *parts.pop("cc_flags")),
+        "clang++": (zig, "c++", "-target", zig_target, *CC_FLAGS, *parts.pop("cc_flags_cxx")),
         "ar": (zig, "ar"),
         "ranlib": (zig, "ranlib"),
     }
-    # A dry run (scons -n) names the files below and makes none of them.
-    make = not env.get("ARMPY_DRY_RUN")
     tools = {name: os.path.join(folder, f"zig-{name}") for name in commands}
     cc = (tools["clang"],)
     if make:
         for name, command in commands.items():
             write_wrapper(tools[name], command)
         check_compiles(cc, INSTALL_COMMAND)
-    # CPython links libpython3.so from libpython3.X.so alone, and zig cc cannot
-    # link without an object among its inputs: that link gets an empty one.
-    empty = empty_object(cc, folder, make)
-    # Every link takes what it needs of compat.c (hidden, so never exported): the
-    # interpreter, libpython and each extension module, so os.memfd_create,
-    # os.preadv's flags, os.closerange's close_range… work wherever the running
-    # kernel has the system calls. lld reads archives wherever they stand.
-    compat_link = (compat_library(cc, tools["ar"], folder, make),)
+    finish = parts.pop("finish")
     env["TOOLCHAIN"] = Toolchain(
         name="zig", target=target, cross=not host_runs_target(target), cc=cc,
         cxx=(tools["clang++"],), ar=tools["ar"], ranlib=tools["ranlib"], version=zig_version(zig),
-        # Users build their own extensions with the system compiler.
-        user_programs={"cc": "cc", "cxx": "c++", "ar": "ar", "ranlib": "ranlib"},
-        glibc_floor=glibc_version(cc) if make else target.glibc_floor,
-        ldflags=compat_link,
-        # zig has no strip of its own; LLVM's reads any ELF file.
+        # zig has no strip of its own; LLVM's reads ELF and Mach-O files.
         strip=find_program(LLVM_STRIP, "llvm-19"),
-        recorded={"cc": " ".join(["zig", *commands["clang"][1:-1],
-                                  f"-I<armpy>/toolchains/{os.path.basename(COMPAT_INCLUDE)}"]),
-                  # The compat library is part of how armpy links its own binaries;
-                  # extensions users build need nothing of it.
-                  "ar": "zig ar", "ldflags": ""},
-        make_vars=(f"NO_AS_NEEDED=-Wl,--no-as-needed {empty}",),
-        interpreter_ldflags=(f"-Wl,-T,{LLD_HOT_TEXT}",),
         # LTO objects are LLVM bitcode of zig's own LLVM: only its ar indexes them.
         configure_vars=(f"LLVM_AR={tools['ar']}",),
         # PGO: zig ships no profile runtime; recipes/compiler_rt_profile.py builds LLVM's,
@@ -101,9 +88,84 @@ def generate(env):
         profdata=shutil.which(PROFDATA) or "",
         pgo_runtime="compiler_rt_profile",
         pgo_flags=IR_PGO_FLAGS,
-        pgo_unsupported="" if shutil.which(PROFDATA) else
-        f"{PROFDATA} not found: install it with 'apt-get install llvm-19'",
+        **parts, **finish(cc, tools),
     )
+
+
+def linux_parts(target, zig, folder, make):
+    """glibc: headers and a library that put back what the glibc floor lacks."""
+    compat = f"-I{COMPAT_INCLUDE}"
+
+    def finish(cc, tools):
+        # CPython links libpython3.so from libpython3.X.so alone, and zig cc cannot
+        # link without an object among its inputs: that link gets an empty one.
+        empty = empty_object(cc, folder, make)
+        # Every link takes what it needs of compat.c (hidden, so never exported): the
+        # interpreter, libpython and each extension module, so os.memfd_create,
+        # os.preadv's flags, os.closerange's close_range… work wherever the running
+        # kernel has the system calls. lld reads archives wherever they stand.
+        return {
+            "ldflags": (compat_library(cc, tools["ar"], folder, make),),
+            "glibc_floor": glibc_version(cc) if make else target.glibc_floor,
+            "make_vars": (f"NO_AS_NEEDED=-Wl,--no-as-needed {empty}",),
+            "pgo_unsupported": "" if shutil.which(PROFDATA) else
+            f"{PROFDATA} not found: install it with 'apt-get install llvm-19'",
+        }
+    return {
+        "cc_flags": (compat,), "cc_flags_cxx": (compat,), "finish": finish,
+        # Users build their own extensions with the system compiler.
+        "user_programs": {"cc": "cc", "cxx": "c++", "ar": "ar", "ranlib": "ranlib"},
+        "recorded": {"cc": " ".join(["zig", "cc", "-target", target.zig(), *CC_FLAGS,
+                                     f"-I<armpy>/toolchains/{os.path.basename(COMPAT_INCLUDE)}"]),
+                     # The compat library is part of how armpy links its own binaries;
+                     # extensions users build need nothing of it.
+                     "ar": "zig ar", "ldflags": ""},
+        "interpreter_ldflags": (f"-Wl,-T,{LLD_HOT_TEXT}",),
+    }
+
+
+def darwin_parts(target, zig, folder, make):
+    """macOS: zig's libSystem stubs and headers, plus the few it lacks (DARWIN_INCLUDE,
+    DARWIN_FRAMEWORKS)."""
+    def finish(cc, tools):
+        return {
+            # zig's Mach-O linker fails on -bundle (the file it writes is empty), so
+            # CPython's own modules link as dylibs, which dlopen loads all the same.
+            # Make variables only: sysconfig keeps configure's -bundle for users.
+            "make_vars": ("BLDSHARED=$(CC) -shared -undefined dynamic_lookup $(PY_CORE_LDFLAGS)",
+                          "LDSHARED=$(CC) -shared -undefined dynamic_lookup $(PY_LDFLAGS)"),
+            "pgo_unsupported": "a profile of a macOS interpreter needs a Mac to run "
+                               "the training: build it there with toolchain=clang",
+            # zig links Mach-O files with its own linker, which refuses LLVM bitcode.
+            "lto_unsupported": "zig's Mach-O linker cannot link LTO objects (valid: noopt; "
+                               "on a Mac, toolchain=clang builds lto)",
+        }
+    return {
+        "cc_flags": (f"-I{DARWIN_INCLUDE}",), "cc_flags_cxx": (f"-I{DARWIN_INCLUDE}",),
+        "finish": finish,
+        "ldflags": (f"-F{DARWIN_FRAMEWORKS}",),
+        # What Xcode's command-line tools call them on the Mac.
+        "user_programs": {"cc": "clang", "cxx": "clang++", "ar": "ar", "ranlib": "ranlib"},
+        "recorded": {"cc": " ".join(["zig", "cc", "-target", target.zig(), *CC_FLAGS,
+                                     f"-I<armpy>/toolchains/{os.path.basename(DARWIN_INCLUDE)}"]),
+                     "ar": "zig ar", "ldflags": ""},
+        "apple_sdk_version": sdk_version(zig),
+        # The headers and stubs are inputs of everything built with them.
+        "data_digest": folder_digest(DARWIN_INCLUDE, DARWIN_FRAMEWORKS),
+    }
+
+
+PLATFORM_PARTS = {"linux": linux_parts, "darwin": darwin_parts}
+
+
+def sdk_version(zig):
+    """The macOS SDK version of zig's Darwin headers and libSystem stub."""
+    path = os.path.join(os.path.dirname(zig), "lib", "libc", "darwin", "SDKSettings.json")
+    try:
+        with open(path) as f:
+            return json.load(f)["Version"]
+    except (OSError, ValueError, KeyError) as error:
+        raise ArmpyError(f"{path}: cannot read zig's macOS SDK version ({error})") from None
 
 
 def empty_object(cc, folder, make):
@@ -120,14 +182,7 @@ def compat_library(cc, ar, folder, make):
     headers included): a change makes a new name, which is part of the toolchain's key
     in SConstruct, and so rebuilds everything built with the toolchain."""
     source = os.path.join(COMPAT_INCLUDE, "compat.c")
-    digest = hashlib.sha256()
-    for root, _, files in sorted(os.walk(COMPAT_INCLUDE)):
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            digest.update(os.path.relpath(path, COMPAT_INCLUDE).encode() + b"\0")
-            with open(path, "rb") as f:
-                digest.update(hashlib.sha256(f.read()).digest())
-    library = os.path.join(folder, f"libarmpy-glibc-compat-{digest.hexdigest()[:12]}.a")
+    library = os.path.join(folder, f"libarmpy-glibc-compat-{folder_digest(COMPAT_INCLUDE)}.a")
     if make and not os.path.exists(library):
         obj = library[:-2] + ".o"
         subprocess.run([*cc, "-O2", "-fPIC", "-c", source, "-o", obj], check=True,
@@ -135,6 +190,19 @@ def compat_library(cc, ar, folder, make):
         subprocess.run([ar, "rcs", library + ".tmp", obj], check=True, capture_output=True)
         os.replace(library + ".tmp", library)
     return library
+
+
+def folder_digest(*folders):
+    """A short digest of the files below `folders` (names and contents)."""
+    digest = hashlib.sha256()
+    for top in folders:
+        for root, _, files in sorted(os.walk(top)):
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                digest.update(os.path.relpath(path, top).encode() + b"\0")
+                with open(path, "rb") as f:
+                    digest.update(hashlib.sha256(f.read()).digest())
+    return digest.hexdigest()[:12]
 
 
 def zig_version(zig):

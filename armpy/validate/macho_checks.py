@@ -5,6 +5,7 @@ from macholib.MachO import MachO
 from . import codesign
 from .rules import Findings, Violation, version_tuple
 
+MH_DSYM = 0xA   # mach-o/loader.h: the debug-information companion file (in a .dSYM bundle)
 DYLIB_COMMANDS = {mach_o.LC_LOAD_DYLIB, mach_o.LC_LOAD_WEAK_DYLIB, mach_o.LC_REEXPORT_DYLIB,
                   mach_o.LC_LAZY_LOAD_DYLIB, mach_o.LC_LOAD_UPWARD_DYLIB}
 
@@ -43,7 +44,8 @@ def check(path, rel, tree, rules, declared):
             for value in sorted({v for v in values if values.count(v) > 1}):
                 violation("macho-duplicate-load-command",
                           f"{name} {value} appears {values.count(value)} times")
-        if macho_rules.get("code_signature"):
+        # A dSYM companion holds debug information only: it is never loaded or run.
+        if macho_rules.get("code_signature") and header.header.filetype != MH_DSYM:
             signature = commands.get("LC_CODE_SIGNATURE")
             if not signature:
                 violation("macho-code-signature", "not signed (no LC_CODE_SIGNATURE)")
