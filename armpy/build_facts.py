@@ -3,10 +3,11 @@
 A Python of the same version (the build-python of a cross build, or the built
 interpreter of a native one) imports the installed tree's own sysconfig module
 and sysconfig data, told the target's platform, multiarch and prefix; this is
-how CPython's own cross build runs its build-time scripts. What is the same
-for one CPython version on every platform (bytecode magic, cache tag, source
-suffixes) comes from that Python itself. Where the target does run, the smoke
-test compares these facts with the live interpreter's (introspect.py).
+how CPython's own cross build runs its build-time scripts, and it answers the
+questions the smoke test asks the live interpreter (introspect.PROBE). What is
+the same for one CPython version on every platform (bytecode magic, cache tag,
+source suffixes) comes from that Python itself. Where the target does run, the
+smoke test compares these facts with the live interpreter's.
 """
 import glob
 import json
@@ -14,13 +15,16 @@ import os
 import re
 import subprocess
 
+from . import introspect
 from .errors import ArmpyError
 
 # Runs in the build-python; argv: install, stdlib, sysconfigdata name, sys.platform,
 # multiarch ("" for none), host platform, extension suffix, builtin modules (JSON).
-PROBE = r"""
-import json, os, sys
-install, stdlib, data_name, platform, multiarch, host_platform, ext_suffix, builtin = sys.argv[1:]
+# Runs in the build-python before introspect.PROBE; argv: install, stdlib, sysconfigdata
+# name, sys.platform, multiarch ("" for none), host platform.
+SETUP = r"""
+import os, sys
+install, stdlib, data_name, platform, multiarch, host_platform = sys.argv[1:]
 sys.path.insert(0, stdlib)
 data = __import__(data_name).build_time_vars
 sys.prefix = sys.exec_prefix = sys.base_prefix = sys.base_exec_prefix = install
@@ -35,26 +39,8 @@ os.environ["_PYTHON_SYSCONFIGDATA_NAME"] = data_name
 os.environ["_PYTHON_HOST_PLATFORM"] = host_platform
 for name in [m for m in sys.modules if m == "sysconfig" or m.startswith("sysconfig.")]:
     del sys.modules[name]
-import importlib.machinery as m, importlib.util, sysconfig
+import sysconfig
 assert sysconfig.__file__.startswith(stdlib), sysconfig.__file__
-host_suffix = m.EXTENSION_SUFFIXES[0]
-print(json.dumps({
-    "version": list(map(str, sys.version_info)),
-    "hexversion": sys.hexversion,
-    "cache_tag": sys.implementation.cache_tag,
-    "name": sys.implementation.name,
-    "abiflags": sys.abiflags,
-    "platform": sysconfig.get_platform(),
-    "paths": sysconfig.get_paths(),
-    "paths_abstract": sysconfig.get_paths(expand=False),
-    "config_vars": {k: str(v) for k, v in sorted(sysconfig.get_config_vars().items())},
-    "prefix": sys.prefix,
-    "suffixes": {"source": m.SOURCE_SUFFIXES, "bytecode": m.BYTECODE_SUFFIXES,
-                 "extension": [ext_suffix if s == host_suffix else s
-                               for s in m.EXTENSION_SUFFIXES]},
-    "magic": importlib.util.MAGIC_NUMBER.hex(),
-    "builtin_modules": json.loads(builtin),
-}))
 """
 
 
@@ -69,14 +55,20 @@ def compute(python, install, version, target):
     multiarch = makefile.get("MULTIARCH", "")
     host_platform = makefile.get("_PYTHON_HOST_PLATFORM") or target.sysconfig_platform
     ext_suffix = makefile.get("EXT_SUFFIX") or makefile.get("SHLIB_SUFFIX")
-    command = [python, "-I", "-S", "-B", "-c", PROBE, install, stdlib, data_name,
-               target.platform, multiarch, host_platform, ext_suffix,
-               json.dumps(builtin_modules(stdlib, version))]
+    command = [python, "-I", "-S", "-B", "-c", SETUP + introspect.PROBE, install, stdlib,
+               data_name, target.platform, multiarch, host_platform]
     out = subprocess.run(command, capture_output=True, text=True, timeout=300)
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no output"])[-1]
         raise ArmpyError(f"{python}: could not read the build's sysconfig data ({last})")
-    return json.loads(out.stdout)
+    facts = json.loads(out.stdout)
+    # The two answers that come from the running binary rather than from sysconfig:
+    # its import suffixes ([EXT_SUFFIX, ".abi3.so", ".so"] on POSIX, from the same
+    # dynload source) and its built-in modules (its inittab).
+    suffixes = facts["suffixes"]["extension"]
+    facts["suffixes"]["extension"] = [ext_suffix] + suffixes[1:]
+    facts["builtin_modules"] = builtin_modules(stdlib, version)
+    return facts
 
 
 def makefile_vars(paths):
