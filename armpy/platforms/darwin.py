@@ -1,8 +1,8 @@
 """macOS (arm64): Mach-O binaries named through @rpath, signed by their linker.
 
-Nothing edits a Mach-O file after its link: install names and the stack size
-are given to the linker, whose ad-hoc signature therefore stays valid (arm64
-macOS kills a program whose signature does not match its bytes).
+Install names and the stack size are given to the linker, which signs what it
+writes (ad hoc). The only later edit is llvm-strip's, which signs the file again:
+arm64 macOS kills a program whose signature does not match its bytes.
 """
 import os
 import shutil
@@ -150,6 +150,8 @@ def after_install(install, version, toolchain):
     dsymutil = find_program(DSYMUTIL, "llvm-19")
     for path in list(binary_files(install)):
         run_tool([dsymutil, path, "-o", path + ".dSYM"], path)
+        # LLVM 19's dsymutil also writes a relocation map for re-linking the
+        # debug information, which debuggers do not read.
         shutil.rmtree(os.path.join(path + ".dSYM", "Contents", "Resources", "Relocations"),
                       ignore_errors=True)
         run_tool([toolchain.strip, "-S", path], path)
