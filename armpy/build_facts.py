@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 
-from . import introspect
+from . import introspect, optimizations
 from .errors import ArmpyError
 
 # Runs in the build-python; argv: install, stdlib, sysconfigdata name, sys.platform,
@@ -51,7 +51,13 @@ def compute(python, install, version, target):
     if len(found) != 1:
         raise ArmpyError(f"{stdlib}: expected one _sysconfigdata_*.py, found {len(found)}")
     data_name = os.path.basename(found[0])[:-3]
-    makefile = makefile_vars(glob.glob(os.path.join(stdlib, f"config-{version}*", "Makefile")))
+    # The installed copy of the build's Makefile and config.c (config-X.Y[-multiarch]/).
+    config_dirs = glob.glob(os.path.join(stdlib, f"config-{version}*", ""))
+    if len(config_dirs) != 1:
+        raise ArmpyError(f"{stdlib}: expected one config-{version}* directory, "
+                         f"found {len(config_dirs)}")
+    makefile = optimizations.makefile_vars(
+        config_dirs[0], {"MULTIARCH", "_PYTHON_HOST_PLATFORM", "EXT_SUFFIX", "SHLIB_SUFFIX"})
     multiarch = makefile.get("MULTIARCH", "")
     host_platform = makefile.get("_PYTHON_HOST_PLATFORM") or target.sysconfig_platform
     ext_suffix = makefile.get("EXT_SUFFIX") or makefile.get("SHLIB_SUFFIX")
@@ -67,28 +73,12 @@ def compute(python, install, version, target):
     # dynload source) and its built-in modules (its inittab).
     suffixes = facts["suffixes"]["extension"]
     facts["suffixes"]["extension"] = [ext_suffix] + suffixes[1:]
-    facts["builtin_modules"] = builtin_modules(stdlib, version)
+    facts["builtin_modules"] = builtin_modules(config_dirs[0])
     return facts
 
 
-def makefile_vars(paths):
-    """NAME=value lines of the installed Makefile (only the simple ones are needed)."""
-    if len(paths) != 1:
-        raise ArmpyError(f"expected one installed config-X.Y*/Makefile, found {len(paths)}")
-    found = {}
-    with open(paths[0]) as f:
-        for line in f:
-            match = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)=\s*(.*?)\s*$", line)
-            if match and match.group(1) not in found:
-                found[match.group(1)] = match.group(2)
-    return found
-
-
-def builtin_modules(stdlib, version):
+def builtin_modules(config_dir):
     """sys.builtin_module_names: the interpreter's inittab, installed as config.c."""
-    paths = glob.glob(os.path.join(stdlib, f"config-{version}*", "config.c"))
-    if len(paths) != 1:
-        raise ArmpyError(f"expected one installed config-X.Y*/config.c, found {len(paths)}")
-    with open(paths[0]) as f:
+    with open(os.path.join(config_dir, "config.c")) as f:
         inittab = f.read().split("_PyImport_Inittab[]", 1)[-1]
     return sorted(set(re.findall(r'\{"(\w+)",', inittab)))
