@@ -6,13 +6,13 @@ glibc or newer — no container, no old sysroot. For macOS (aarch64-macos.11.0)
 it carries Darwin's headers and a libSystem stub, and signs what it links. It
 carries its own compiler runtime, so the same package cross-compiles from any host.
 """
-import hashlib
 import importlib.util
 import json
 import os
 import shutil
 import subprocess
 
+from armpy.builder import tree_digest
 from armpy.errors import ArmpyError
 from armpy.toolchain import (LLD_HOT_TEXT, LLVM_STRIP, Toolchain, can_generate,
                              check_compiles, find_program, glibc_version, host_runs_target,
@@ -63,9 +63,11 @@ def generate(env):
     # A dry run (scons -n) names the files below and makes none of them.
     make = not env.get("ARMPY_DRY_RUN")
     parts = PLATFORM_PARTS[target.platform](target, zig, folder, make)
+    # armpy's own headers, searched before zig's.
+    include = parts.pop("include")
     commands = {
-        "clang": (zig, "cc", "-target", zig_target, *CC_FLAGS, *parts.pop("cc_flags")),
-        "clang++": (zig, "c++", "-target", zig_target, *CC_FLAGS, *parts.pop("cc_flags_cxx")),
+        "clang": (zig, "cc", "-target", zig_target, *CC_FLAGS, f"-I{include}"),
+        "clang++": (zig, "c++", "-target", zig_target, *CC_FLAGS, f"-I{include}"),
         "ar": (zig, "ar"),
         "ranlib": (zig, "ranlib"),
     }
@@ -88,14 +90,17 @@ def generate(env):
         profdata=shutil.which(PROFDATA) or "",
         pgo_runtime="compiler_rt_profile",
         pgo_flags=IR_PGO_FLAGS,
+        recorded={"cc": " ".join(["zig", *commands["clang"][1:-1],
+                                  f"-I<armpy>/toolchains/{os.path.basename(include)}"]),
+                  # armpy's link additions (the compat library, the framework stubs)
+                  # are part of how it links its own binaries; users' builds need none.
+                  "ar": "zig ar", "ldflags": ""},
         **parts, **finish(cc, tools),
     )
 
 
 def linux_parts(target, zig, folder, make):
     """glibc: headers and a library that put back what the glibc floor lacks."""
-    compat = f"-I{COMPAT_INCLUDE}"
-
     def finish(cc, tools):
         # CPython links libpython3.so from libpython3.X.so alone, and zig cc cannot
         # link without an object among its inputs: that link gets an empty one.
@@ -112,14 +117,9 @@ def linux_parts(target, zig, folder, make):
             f"{PROFDATA} not found: install it with 'apt-get install llvm-19'",
         }
     return {
-        "cc_flags": (compat,), "cc_flags_cxx": (compat,), "finish": finish,
+        "include": COMPAT_INCLUDE, "finish": finish,
         # Users build their own extensions with the system compiler.
         "user_programs": {"cc": "cc", "cxx": "c++", "ar": "ar", "ranlib": "ranlib"},
-        "recorded": {"cc": " ".join(["zig", "cc", "-target", target.zig(), *CC_FLAGS,
-                                     f"-I<armpy>/toolchains/{os.path.basename(COMPAT_INCLUDE)}"]),
-                     # The compat library is part of how armpy links its own binaries;
-                     # extensions users build need nothing of it.
-                     "ar": "zig ar", "ldflags": ""},
         "interpreter_ldflags": (f"-Wl,-T,{LLD_HOT_TEXT}",),
     }
 
@@ -141,17 +141,13 @@ def darwin_parts(target, zig, folder, make):
                                "on a Mac, toolchain=clang builds lto)",
         }
     return {
-        "cc_flags": (f"-I{DARWIN_INCLUDE}",), "cc_flags_cxx": (f"-I{DARWIN_INCLUDE}",),
-        "finish": finish,
+        "include": DARWIN_INCLUDE, "finish": finish,
         "ldflags": (f"-F{DARWIN_FRAMEWORKS}",),
         # What Xcode's command-line tools call them on the Mac.
         "user_programs": {"cc": "clang", "cxx": "clang++", "ar": "ar", "ranlib": "ranlib"},
-        "recorded": {"cc": " ".join(["zig", "cc", "-target", target.zig(), *CC_FLAGS,
-                                     f"-I<armpy>/toolchains/{os.path.basename(DARWIN_INCLUDE)}"]),
-                     "ar": "zig ar", "ldflags": ""},
         "apple_sdk_version": sdk_version(zig),
         # The headers and stubs are inputs of everything built with them.
-        "data_digest": folder_digest(DARWIN_INCLUDE, DARWIN_FRAMEWORKS),
+        "data_digest": tree_digest(DARWIN_INCLUDE) + tree_digest(DARWIN_FRAMEWORKS),
     }
 
 
@@ -182,7 +178,7 @@ def compat_library(cc, ar, folder, make):
     headers included): a change makes a new name, which is part of the toolchain's key
     in SConstruct, and so rebuilds everything built with the toolchain."""
     source = os.path.join(COMPAT_INCLUDE, "compat.c")
-    library = os.path.join(folder, f"libarmpy-glibc-compat-{folder_digest(COMPAT_INCLUDE)}.a")
+    library = os.path.join(folder, f"libarmpy-glibc-compat-{tree_digest(COMPAT_INCLUDE)[:12]}.a")
     if make and not os.path.exists(library):
         obj = library[:-2] + ".o"
         subprocess.run([*cc, "-O2", "-fPIC", "-c", source, "-o", obj], check=True,
@@ -190,19 +186,6 @@ def compat_library(cc, ar, folder, make):
         subprocess.run([ar, "rcs", library + ".tmp", obj], check=True, capture_output=True)
         os.replace(library + ".tmp", library)
     return library
-
-
-def folder_digest(*folders):
-    """A short digest of the files below `folders` (names and contents)."""
-    digest = hashlib.sha256()
-    for top in folders:
-        for root, _, files in sorted(os.walk(top)):
-            for name in sorted(files):
-                path = os.path.join(root, name)
-                digest.update(os.path.relpath(path, top).encode() + b"\0")
-                with open(path, "rb") as f:
-                    digest.update(hashlib.sha256(f.read()).digest())
-    return digest.hexdigest()[:12]
 
 
 def zig_version(zig):
