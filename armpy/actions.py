@@ -39,7 +39,8 @@ def build_dependency(target, source, env):
     builder.build_component(
         name, env["TOOLCHAIN"], workdir=env["WORKDIR"],
         prefix=os.path.dirname(target[0].abspath), dep_prefixes=env["DEP_PREFIXES"],
-        cache_dir=env["OPTIONS"].cache_dir, jobs=env["OPTIONS"].jobs)
+        cache_dir=env["OPTIONS"].cache_dir, jobs=env["OPTIONS"].jobs,
+        build_paths=env["BUILD_PATHS"])
 
 
 @step
@@ -52,15 +53,13 @@ def build_host_python(target, source, env):
 
 @step
 def build_cpython(target, source, env):
-    """Build and install CPython, then make the tree relocatable."""
+    """Build and install CPython into a relocatable tree."""
     opts = env["OPTIONS"]
     stage = env["STAGE"]
     metadata = cpython.build_target_python(
         opts, env["TOOLCHAIN"], host_python=env["HOST_PYTHON"],
         dep_prefixes=env["DEP_PREFIXES"], workdir=env["WORKDIR"], stage=stage,
-        pgo_runtime=env["PGO_RUNTIME"])
-    install = os.path.join(stage, "install")
-    relocate.make_relocatable(install, env["TOOLCHAIN"], build_paths=env["BUILD_PATHS"])
+        pgo_runtime=env["PGO_RUNTIME"], build_paths=env["BUILD_PATHS"])
     builder.write_json(target[0].abspath, metadata)
 
 

@@ -19,6 +19,24 @@ SOURCE_DATE_EPOCH = str(archives.FIXED_MTIME)
 BASE_CFLAGS = ["-O2", "-fPIC", "-fvisibility=hidden"]
 
 
+def portable_names(build_dir, cache_dir, checkout):
+    """This machine's build paths, each with the fixed name the build's outputs give it
+    (in debug information, __FILE__ and recorded compiler commands), so that what
+    ships names no build machine and is the same from any checkout."""
+    return {checkout: "/armpy/checkout", cache_dir: "/armpy/cache", build_dir: "/armpy/build"}
+
+
+def longest_first(names):
+    """(path, name) pairs, the most specific path first: the order to rename in."""
+    return sorted(names.items(), key=lambda item: -len(item[0]))
+
+
+def prefix_map_flags(names):
+    """-ffile-prefix-map for each path, the longest last: GCC applies the last map
+    that matches a path, clang the longest, so both choose the most specific."""
+    return [f"-ffile-prefix-map={path}={name}" for path, name in reversed(longest_first(names))]
+
+
 def base_environment():
     """A minimal, predictable environment for build commands."""
     keep = ("PATH", "HOME", "TMPDIR", "TERM")
@@ -31,7 +49,7 @@ class Builder:
     """What a recipe's build steps see: the toolchain, paths, and how to run things."""
 
     def __init__(self, recipe, toolchain, srcdir, prefix, dep_prefixes, jobs, log_path,
-                 base_cflags=BASE_CFLAGS, extra_ldflags=()):
+                 base_cflags=BASE_CFLAGS, extra_ldflags=(), build_paths=None):
         self.recipe = recipe
         self.toolchain = toolchain
         self.target = toolchain.target
@@ -43,8 +61,16 @@ class Builder:
         self.jobs = jobs
         self.log_path = log_path
         # Keep build paths out of the objects: debug info, __FILE__ in asserts.
-        self.cflags = list(base_cflags) + [f"-ffile-prefix-map={srcdir}=/armpy/src/{recipe.NAME}"]
+        self.build_paths = dict(build_paths or {})
+        self.path_names = self.build_paths | {srcdir: f"/armpy/src/{recipe.NAME}"}
+        self.cflags = list(base_cflags) + prefix_map_flags(self.path_names)
         self.extra_ldflags = list(extra_ldflags)
+
+    def portable(self, text):
+        """`text` with each build path replaced by its fixed name (see portable_names)."""
+        for path, name in longest_first(self.path_names):
+            text = text.replace(path, name)
+        return text
 
     def dep_prefix(self, name):
         return self.dep_prefixes[name]
@@ -154,7 +180,8 @@ def prepare_source(recipe, providers, cache_dir, srcdir, log_path, version=None,
             "patches": applied}
 
 
-def build_component(name, toolchain, workdir, prefix, dep_prefixes, cache_dir, jobs):
+def build_component(name, toolchain, workdir, prefix, dep_prefixes, cache_dir, jobs,
+                    build_paths=None):
     """Build one dependency into `prefix` and write its metadata file (the build's stamp)."""
     recipe = recipes.load(name)
     shutil.rmtree(prefix, ignore_errors=True)
@@ -165,7 +192,8 @@ def build_component(name, toolchain, workdir, prefix, dep_prefixes, cache_dir, j
     srcdir = os.path.join(workdir, name)
     source = prepare_source(recipe, recipe.SOURCES, cache_dir, srcdir, log_path)
     deps = {d: dep_prefixes[d] for d in all_dependencies(name)}
-    builder = Builder(recipe, toolchain, srcdir, prefix, deps, jobs, log_path)
+    builder = Builder(recipe, toolchain, srcdir, prefix, deps, jobs, log_path,
+                      build_paths=build_paths)
     if hasattr(recipe, "build"):
         recipe.build(builder)
     else:

@@ -5,7 +5,7 @@ import re
 import shutil
 import subprocess
 
-from . import builder, optimizations, pgo, platforms, recipes
+from . import builder, optimizations, pgo, platforms, recipes, relocate
 from .errors import ArmpyError
 
 
@@ -17,7 +17,7 @@ STATIC_INTERPRETER = ["LINK_PYTHON_OBJS=$(LIBRARY_OBJS)",
 
 
 def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, stage,
-                        pgo_runtime=""):
+                        pgo_runtime="", build_paths=None):
     """Configure, build and install CPython for the target into `stage` (DESTDIR).
 
     `pgo_runtime` is the install prefix of the toolchain's profile runtime, if it
@@ -34,8 +34,9 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     source = builder.prepare_source(recipe, entry.sources, cache_dir=opts.cache_dir,
                                     srcdir=srcdir, log_path=log_path, version=opts.python)
     # CPython chooses its own optimisation flags (-O3, and -fPIC where needed).
-    b = builder.Builder(recipe, toolchain, srcdir, "/install", dep_prefixes, opts.jobs, log_path,
-                        base_cflags=[], extra_ldflags=platform.BINARY_ID_LDFLAGS)
+    b = builder.Builder(recipe, toolchain, srcdir, recipe.PREFIX, dep_prefixes, opts.jobs, log_path,
+                        base_cflags=[], extra_ldflags=platform.BINARY_ID_LDFLAGS,
+                        build_paths=build_paths)
     b.cflags = profile_safe_path_maps(b.cflags)
     args = recipe.configure_args(platform, toolchain, opts.build_options)
     args += list(toolchain.configure_vars)
@@ -74,13 +75,21 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
         raise ArmpyError(f"cpython: bin/python{major_minor} needs {linked[0]}; it should have "
                          f"libpython linked in (see STATIC_INTERPRETER in {__file__})")
     install = os.path.join(stage, "install")
-    platform.after_install(install, major_minor, toolchain)
-    install_pip(b, host_python if toolchain.cross else python, install, major_minor)
+    platform.after_install(install, major_minor, toolchain, b.path_names | toolchain.path_names)
+    # The build-python of a cross build: the same version, whose bytecode is the same.
+    python_here = host_python if toolchain.cross else python
+    install_pip(b, python_here, install, major_minor)
+    relocate.make_relocatable(install, toolchain, build_paths)
+    compile_bytecode(b, python_here, install, major_minor, recipe.PREFIX)
+    relocate.check_no_build_paths(install, build_paths)
     shutil.rmtree(srcdir)
     # Recorded without this machine's paths (the build-python, toolchain wrappers).
     recorded = [recorded_argument(a) for a in args]
+    # The digest of the relocatable tree makes this metadata (the step's stamp) change
+    # whenever the tree does, so the archives are made again.
     return builder.component_metadata(recipe, source) | {
-        "version": opts.python, "configure_args": recorded, "optimizations": found}
+        "version": opts.python, "configure_args": recorded, "optimizations": found,
+        "installed_sha256": builder.tree_digest(install)}
 
 
 def install_pip(b, python, install, major_minor):
@@ -96,7 +105,19 @@ def install_pip(b, python, install, major_minor):
     b.run([python, "-I", os.path.join(wheels[0], "pip"), "install", "--no-index", "--no-deps",
            "--find-links", os.path.dirname(wheels[0]), "--no-cache-dir",
            "--disable-pip-version-check", "--no-warn-script-location", f"--prefix={install}",
-           "pip"], cwd=install)
+           "--no-compile", "pip"], cwd=install)
+
+
+def compile_bytecode(b, python, install, major_minor, prefix):
+    """Bytecode of what changed after `make install`: pip (one level, as pip compiles
+    itself) and the rewritten sysconfig data (the three levels `make install` writes).
+    It names its sources under the configured prefix, as the standard library's
+    does, not where this build installed them."""
+    lib = os.path.join(install, "lib", f"python{major_minor}")
+    compileall = [python, "-I", "-m", "compileall", "-q", "-f", "-s", install, "-p", prefix]
+    b.run([*compileall, os.path.join(lib, "site-packages")], cwd=install)
+    b.run([*compileall, "-o", "0", "-o", "1", "-o", "2",
+           *glob.glob(os.path.join(lib, "_sysconfigdata_*.py"))], cwd=install)
 
 
 def profile_safe_path_maps(cflags):

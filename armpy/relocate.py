@@ -8,7 +8,8 @@
   the flags a user's extension build needs and loses those that point into this
   machine's build tree, caches or toolchain installation. Compiler names become
   what a user on the target runs (`gcc`, `clang`), not our cross-compiler paths.
-- `check_no_build_paths` then proves no build path is left in any text file.
+- `check_no_build_paths` then proves no build path is left in any file (once the
+  rewritten files' bytecode is compiled again).
 """
 import ast
 import glob
@@ -31,7 +32,6 @@ def make_relocatable(install, toolchain, build_paths):
             scrub_sysconfigdata(path, scrubber)
         else:
             scrub_text_file(path, scrubber)
-    check_no_build_paths(install, build_paths)
 
 
 def python_version_of(install):
@@ -146,7 +146,7 @@ def scrub_text_file(path, scrubber):
 
 
 def check_no_build_paths(root, build_paths):
-    """Raise ArmpyError listing text files under root that still name a build path."""
+    """Raise ArmpyError listing files under root that still name a build path."""
     offenders = files_mentioning(root, build_paths)
     if offenders:
         raise ArmpyError(f"build-machine paths remain in {len(offenders)} file(s): "
@@ -154,19 +154,17 @@ def check_no_build_paths(root, build_paths):
 
 
 def files_mentioning(root, paths):
-    """Text files under root (relative, sorted) that contain any of `paths`."""
+    """Files under root (relative, sorted) that contain any of `paths`: text,
+    binaries, their debug information and bytecode alike."""
     needles = [p.rstrip("/").encode() for p in paths]
     offenders = []
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
             path = os.path.join(dirpath, name)
-            if os.path.islink(path) or name.endswith((".pyc", ".so", ".a", ".o")) \
-                    or ".so." in name:
+            if os.path.islink(path):
                 continue
             with open(path, "rb") as f:
                 data = f.read()
-            if b"\0" in data[:8192]:
-                continue
             if any(n in data for n in needles):
                 offenders.append(os.path.relpath(path, root))
     return sorted(offenders)

@@ -1,6 +1,6 @@
 """The stripped variant of an install tree: the same files, without debug information.
 
-Only DWARF sections go (`--strip-debug`), and the platform's separate debug files
+Only DWARF sections go (`strip -S`), and the platform's separate debug files
 (macOS: .dSYM bundles); symbol tables stay, so a crash in a
 stripped build still shows function names, and each binary keeps its build-id
 note, which matches it to the unstripped copy in the full archive for a
@@ -22,7 +22,8 @@ def copy_stripped(install, dest, toolchain):
     shutil.copytree(install, dest, symlinks=True,
                     ignore=shutil.ignore_patterns(*platform.DEBUG_INFO))
     for path in list(platform.binary_files(dest)):
-        result = subprocess.run([strip_program, "--strip-debug", path],
+        # -S: --strip-debug for GNU and LLVM strip, and the same for Xcode's strip.
+        result = subprocess.run([strip_program, "-S", path],
                                 capture_output=True, text=True)
         if result.returncode != 0:
             raise ArmpyError(f"{strip_program} failed on {os.path.relpath(path, dest)}: "

@@ -43,6 +43,8 @@ class Toolchain:
     glibc_floor: str = ""    # oldest glibc the output runs on (the headers' version)
     apple_sdk_version: str = ""   # macOS: the SDK (headers, libSystem stubs) it links with
     data_digest: str = ""    # digest of armpy's own headers and stubs it compiles with
+    wrapper_flags: tuple = ()    # what its compiler wrappers add to every compile
+    path_names: dict = field(default_factory=dict)   # its own paths -> their fixed names
     recorded: dict = field(default_factory=dict)   # cc/ar as the manifest tells them, if
                                                    # not by their own program names
     make_vars: tuple = ()    # make variables CPython's build needs with this toolchain

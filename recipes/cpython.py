@@ -38,6 +38,9 @@ LENIENT_COMPILER_ANSWERS = {
     "ac_cv_readline_rl_startup_hook_takes_args": "no",
 }
 
+# Installed with DESTDIR; relocation then makes the tree work from anywhere.
+PREFIX = "/install"
+
 OPTIMISATION_ARGS = {
     "noopt": [],
     "lto": ["--with-lto"],
@@ -52,7 +55,7 @@ def configure_args(platform, toolchain, build_options):
     """configure's arguments for a build with `toolchain`; `platform` is the target's
     module of armpy.platforms (its unbuilt modules, cross answers, own arguments)."""
     args = [
-        "--prefix=/install",
+        f"--prefix={PREFIX}",
         "--enable-shared",
         # pip is installed afterwards from the bundled wheel (armpy/cpython.py):
         # in a cross build, configure's ensurepip step would run the build-python

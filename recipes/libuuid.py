@@ -19,4 +19,7 @@ def configure_args(b):
     return ["--disable-all-programs", "--enable-libuuid", "--disable-nls",
             "--disable-bash-completion", "--without-systemd", "--without-python",
             "--without-tinfo", "--without-ncurses", "--without-readline",
-            "--disable-year2038"]
+            "--disable-year2038",
+            # Where libuuid keeps its clock state and finds uuidd at run time: the
+            # system's places (as Debian's libuuid1), not this build's prefix.
+            "--localstatedir=/var", "--runstatedir=/run"]

@@ -23,5 +23,14 @@ def build(b):
            f"--openssldir={b.platform.OPENSSLDIR}",
            f"CC={' '.join(tc.cc)}", f"AR={tc.ar}", f"RANLIB={tc.ranlib}",
            f"CFLAGS={' '.join(b.cflags)}"])
-    b.make("build_libs")
-    b.make("install_dev")
+    # The library reports how it was built (OpenSSL_version()): the compiler and the
+    # flags that shape the code, with build paths under their fixed names.
+    flags = [f for f in b.cflags if not f.startswith("-ffile-prefix-map=")]
+    compiler = b.portable(" ".join([*tc.cc, *flags]))
+    b.run(["sh", "-c", 'perl util/mkbuildinf.pl "$1" "$2" > crypto/buildinf.h',
+           "mkbuildinf", compiler, b.target.openssl_target])
+    # With no-module and no-engine nothing is loaded from these; a fixed path that
+    # is no build directory, like Python builds that link OpenSSL statically.
+    dirs = ["ENGINESDIR=/armpy/openssl/engines-3", "MODULESDIR=/armpy/openssl/ossl-modules"]
+    b.make("build_libs", *dirs)
+    b.make("install_dev", *dirs)

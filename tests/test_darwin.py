@@ -5,6 +5,7 @@ their signatures, the manifest and the sysconfig data a Mac user's tools read.
 What only a Mac can prove (that it starts, loads every module, passes the
 regression suite) is listed in the README.
 """
+import glob
 import json
 import os
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 from macholib import mach_o
 from macholib.MachO import MachO
 
-from armpy import archives, manifest, package
+from armpy import archives, manifest, package, relocate
 from armpy.platforms import darwin
 from armpy.validate import codesign
 from conftest import ROOT, extension_source, target_cc
@@ -130,6 +131,19 @@ def test_every_signature_matches_the_final_bytes(darwin_artifact, tmp_path):
                             if load.cmd == mach_o.LC_CODE_SIGNATURE]
             assert codesign.signature_problems(data, 0, signature.dataoff,
                                                signature.datasize) == [], path
+
+
+def test_no_file_names_a_build_path_and_the_dsyms_hold_our_sources(darwin_artifact, tmp_path):
+    """The full archive, .dSYM bundles included: the checkout (build tree, source cache,
+    zig's installation) appears nowhere; the debug information names the sources by
+    their fixed names."""
+    archives.extract(darwin_artifact.full, str(tmp_path))
+    assert relocate.files_mentioning(str(tmp_path), [ROOT]) == []
+    (dwarf,) = glob.glob(str(tmp_path / "python" / "install" / "bin" / "python3.*.dSYM"
+                              / "Contents" / "Resources" / "DWARF" / "python3.*"))
+    with open(dwarf, "rb") as f:
+        data = f.read()
+    assert b"/armpy/src/cpython" in data and b"/armpy/zig/lib/libc/include" in data
 
 
 def test_interpreter_has_the_16_mib_stack_and_libpython_is_named_by_rpath(tree):

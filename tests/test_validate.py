@@ -19,7 +19,7 @@ from macholib import mach_o
 from macholib.MachO import MachO
 
 from conftest import CACHE_DIR, DEFAULT_TOOLCHAIN, ROOT
-from armpy import archives, validate
+from armpy import archives, relocate, validate
 from armpy.validate import rules
 
 LINUX, MACOS, WINDOWS = "aarch64-unknown-linux-gnu", "aarch64-apple-darwin", \
@@ -425,13 +425,27 @@ def test_distribution_rule_fires_on_broken_copy(artifact, tmp_path, rule):
     assert fired == {rule}, [str(v) for v in report.violations]
 
 
-def test_explicit_build_path_is_found_in_any_text_file(artifact, tmp_path):
+def test_explicit_build_path_is_found_in_any_file(artifact, tmp_path):
     archives.extract(artifact.full, str(tmp_path))
-    readme = tmp_path / "python" / "install" / "lib" / "python3.13" / "site-packages" / "README.txt"
+    lib = tmp_path / "python" / "install" / "lib" / "python3.13"
+    readme = lib / "site-packages" / "README.txt"
     readme.write_text(readme.read_text() + "\nbuilt in /srv/ci/job-1234/build\n")
+    # Bytes after an ELF file's last section: as a path in its debug information.
+    (module,) = lib.glob("lib-dynload/_json.*.so")
+    with open(module, "ab") as f:
+        f.write(b"/srv/ci/job-1234/build/work/cpython/Modules/_json.c\0")
     report, fired = violations(tmp_path / "python", "", build_paths=["/srv/ci/job-1234"])
     assert fired == {"build-paths"}
-    assert report.violations[0].path == "install/lib/python3.13/site-packages/README.txt"
+    assert sorted(v.path for v in report.violations) == [
+        f"install/lib/python3.13/lib-dynload/{module.name}",
+        "install/lib/python3.13/site-packages/README.txt"]
+
+
+def test_no_file_of_the_full_archive_names_a_build_path(artifact, tmp_path):
+    """Binaries, debug information and bytecode included: the checkout (which holds
+    the build tree, the source cache and the toolchain's installation) appears nowhere."""
+    archives.extract(artifact.full, str(tmp_path))
+    assert relocate.files_mentioning(str(tmp_path), [ROOT]) == []
 
 
 # --- Bad input ---------------------------------------------------------------------------

@@ -6,13 +6,16 @@ glibc or newer — no container, no old sysroot. For macOS (aarch64-macos.11.0)
 it carries Darwin's headers and a libSystem stub, and signs what it links. It
 carries its own compiler runtime, so the same package cross-compiles from any host.
 """
+import glob
+import hashlib
 import importlib.util
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 
-from armpy.builder import tree_digest
+from armpy.builder import prefix_map_flags, tree_digest
 from armpy.errors import ArmpyError
 from armpy.toolchain import (LLD_HOT_TEXT, LLVM_STRIP, Toolchain, can_generate,
                              check_compiles, find_program, glibc_version, host_runs_target,
@@ -65,11 +68,16 @@ def generate(env):
     parts = PLATFORM_PARTS[target.platform](target, zig, folder, make)
     # armpy's own headers, searched before zig's.
     include = parts.pop("include")
+    flags = (*CC_FLAGS, *prefix_map_flags(path_names(zig)), f"-I{include}")
+    # zig's cache holds the runtime objects it builds for links (runtime_without_debug_info):
+    # one per build tree, so nothing of another checkout comes in.
+    cache = os.path.join(os.path.dirname(folder), "zig-cache")
+    run_zig = ("env", f"ZIG_GLOBAL_CACHE_DIR={cache}", zig)
     commands = {
-        "clang": (zig, "cc", "-target", zig_target, *CC_FLAGS, f"-I{include}"),
-        "clang++": (zig, "c++", "-target", zig_target, *CC_FLAGS, f"-I{include}"),
-        "ar": (zig, "ar"),
-        "ranlib": (zig, "ranlib"),
+        "clang": (*run_zig, "cc", "-target", zig_target, *flags),
+        "clang++": (*run_zig, "c++", "-target", zig_target, *flags),
+        "ar": (*run_zig, "ar"),
+        "ranlib": (*run_zig, "ranlib"),
     }
     tools = {name: os.path.join(folder, f"zig-{name}") for name in commands}
     cc = (tools["clang"],)
@@ -77,10 +85,12 @@ def generate(env):
         for name, command in commands.items():
             write_wrapper(tools[name], command)
         check_compiles(cc, INSTALL_COMMAND)
+        runtime_without_debug_info(cc, zig, cache, zig_target)
     finish = parts.pop("finish")
     env["TOOLCHAIN"] = Toolchain(
         name="zig", target=target, cross=not host_runs_target(target), cc=cc,
         cxx=(tools["clang++"],), ar=tools["ar"], ranlib=tools["ranlib"], version=zig_version(zig),
+        wrapper_flags=flags, path_names=path_names(zig),
         # zig has no strip of its own; LLVM's reads ELF and Mach-O files.
         strip=find_program(LLVM_STRIP, "llvm-19"),
         # LTO objects are LLVM bitcode of zig's own LLVM: only its ar indexes them.
@@ -90,18 +100,18 @@ def generate(env):
         profdata=shutil.which(PROFDATA) or "",
         pgo_runtime="compiler_rt_profile",
         pgo_flags=IR_PGO_FLAGS,
-        recorded={"cc": " ".join(["zig", *commands["clang"][1:-1],
+        recorded={"cc": " ".join(["zig", "cc", "-target", zig_target, *CC_FLAGS,
                                   f"-I<armpy>/toolchains/{os.path.basename(include)}"]),
                   # armpy's link additions (the compat library, the framework stubs)
                   # are part of how it links its own binaries; users' builds need none.
                   "ar": "zig ar", "ldflags": ""},
-        **parts, **finish(cc, tools),
+        **parts, **finish(cc, flags, tools),
     )
 
 
 def linux_parts(target, zig, folder, make):
     """glibc: headers and a library that put back what the glibc floor lacks."""
-    def finish(cc, tools):
+    def finish(cc, flags, tools):
         # CPython links libpython3.so from libpython3.X.so alone, and zig cc cannot
         # link without an object among its inputs: that link gets an empty one.
         empty = empty_object(cc, folder, make)
@@ -110,7 +120,7 @@ def linux_parts(target, zig, folder, make):
         # os.preadv's flags, os.closerange's close_range… work wherever the running
         # kernel has the system calls. lld reads archives wherever they stand.
         return {
-            "ldflags": (compat_library(cc, tools["ar"], folder, make),),
+            "ldflags": (compat_library(cc, flags, tools["ar"], folder, make),),
             "glibc_floor": glibc_version(cc) if make else target.glibc_floor,
             "make_vars": (f"NO_AS_NEEDED=-Wl,--no-as-needed {empty}",),
             "pgo_unsupported": "" if shutil.which(PROFDATA) else
@@ -127,7 +137,7 @@ def linux_parts(target, zig, folder, make):
 def darwin_parts(target, zig, folder, make):
     """macOS: zig's libSystem stubs and headers, plus the few it lacks (DARWIN_INCLUDE,
     DARWIN_FRAMEWORKS)."""
-    def finish(cc, tools):
+    def finish(cc, flags, tools):
         return {
             # zig's Mach-O linker fails on -bundle (the file it writes is empty), so
             # CPython's own modules link as dylibs, which dlopen loads all the same.
@@ -168,24 +178,71 @@ def empty_object(cc, folder, make):
     path = os.path.join(folder, "empty.o")
     if make and not os.path.exists(path):
         subprocess.run([*cc, "-c", "-x", "c", "-", "-o", path + ".tmp"], input="",
-                       text=True, check=True, capture_output=True)
+                       text=True, check=True, capture_output=True, cwd=HERE)
         os.replace(path + ".tmp", path)
     return path
 
 
-def compat_library(cc, ar, folder, make):
+def compat_library(cc, cc_flags, ar, folder, make):
     """compat.c as a static library, named by the content of the compat folder (its
-    headers included): a change makes a new name, which is part of the toolchain's key
-    in SConstruct, and so rebuilds everything built with the toolchain."""
+    headers included) and the wrappers' flags: a change makes a new name, which is part
+    of the toolchain's key in SConstruct, and so rebuilds everything built with it."""
     source = os.path.join(COMPAT_INCLUDE, "compat.c")
-    library = os.path.join(folder, f"libarmpy-glibc-compat-{tree_digest(COMPAT_INCLUDE)[:12]}.a")
+    name = hashlib.sha256((tree_digest(COMPAT_INCLUDE) + repr(cc_flags)).encode()).hexdigest()
+    library = os.path.join(folder, f"libarmpy-glibc-compat-{name[:12]}.a")
     if make and not os.path.exists(library):
         obj = library[:-2] + ".o"
+        # Run where its debug information names only mapped paths (path_names).
         subprocess.run([*cc, "-O2", "-fPIC", "-c", source, "-o", obj], check=True,
-                       capture_output=True)
+                       capture_output=True, cwd=HERE)
         subprocess.run([ar, "rcs", library + ".tmp", obj], check=True, capture_output=True)
         os.replace(library + ".tmp", library)
     return library
+
+
+LLVM_BITCODE = b"BC\xc0\xde"
+
+
+def runtime_without_debug_info(cc, zig, cache, zig_target):
+    """zig compiles the C runtime it links in (crt1.o, libc_nonshared.a, compiler_rt)
+    itself, into its cache, at the first link that needs it, without our
+    -ffile-prefix-map: its debug information would name zig's installation and the
+    folder of that link. A program and a library are linked here before anything
+    of ours, and the runtime objects lose their debug information (as Debian's crt
+    files carry none); later links take them from the cache as they are."""
+    stamp = os.path.join(cache, f"armpy-runtime-without-debug-info-{zig_target}")
+    if os.path.exists(stamp):
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        source = os.path.join(folder, "probe.c")
+        with open(source, "w") as f:
+            f.write("int probe(void) { return 0; }\nint main(void) { return probe(); }\n")
+        for kind in ((), ("-shared",)):
+            subprocess.run([*cc, *kind, source, "-o", os.path.join(folder, "probe.out")],
+                           check=True, capture_output=True, cwd=folder)
+    raw_lib = zig_lib_dir(zig).encode()
+    strip = find_program(LLVM_STRIP, "llvm-19")
+    for path in glob.glob(os.path.join(cache, "o", "*", "*")):
+        if path.endswith((".o", ".a")):
+            with open(path, "rb") as f:
+                data = f.read()
+            # LLVM bitcode (an LTO link's) is zig's LLVM's: the Linux platform gives
+            # its paths their names after linking.
+            if raw_lib in data and LLVM_BITCODE not in data:
+                subprocess.run([strip, "--strip-debug", path], check=True, capture_output=True)
+    with open(stamp, "w"):
+        pass
+
+
+def zig_lib_dir(zig):
+    """zig's library: its libc headers and the sources of its runtime."""
+    return os.path.join(os.path.dirname(os.path.realpath(zig)), "lib")
+
+
+def path_names(zig):
+    """zig's library and armpy's toolchain files, with the fixed names debug
+    information and __FILE__ give them instead."""
+    return {zig_lib_dir(zig): "/armpy/zig/lib", HERE: "/armpy/toolchains"}
 
 
 def zig_version(zig):

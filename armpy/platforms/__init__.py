@@ -20,7 +20,8 @@ module provides:
   cpython_configure_env(target)      environment configure needs for it
   binary_files(root)      the platform's binaries below root
   needed_libraries(path)  the shared libraries a binary loads
-  after_install(install, version, toolchain)   edits that make binaries relocatable
+  after_install(install, version, toolchain, path_names)   edits that make binaries
+                          relocatable and name build paths by their fixed names
   crt_features(install)   PYTHON.json's crt_features
   manifest_fields(toolchain)         PYTHON.json fields only this platform has
 """

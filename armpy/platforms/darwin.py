@@ -139,14 +139,15 @@ def needed_libraries(path):
     return names
 
 
-def after_install(install, version, toolchain):
+def after_install(install, version, toolchain, path_names):
     """Debug information out of the build tree into dSYM bundles, while it exists.
 
     The links already named everything relative to the tree. A Mach-O link leaves
     the DWARF in the object files and records their build paths in the binary;
     dsymutil gathers it into <binary>.dSYM beside each binary (matched by LC_UUID,
     as Xcode does), and the paths go from the binary (strip -S, which re-signs).
-    The stripped archive leaves the .dSYM bundles out (DEBUG_INFO)."""
+    The stripped archive leaves the .dSYM bundles out (DEBUG_INFO). The objects
+    name build paths by the fixed names (path_names) the compiler was given."""
     dsymutil = find_program(DSYMUTIL, "llvm-19")
     for path in list(binary_files(install)):
         run_tool([dsymutil, path, "-o", path + ".dSYM"], path)

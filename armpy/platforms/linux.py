@@ -3,6 +3,8 @@ import os
 import subprocess
 
 from .. import elf
+from ..builder import longest_first
+from ..toolchain import find_program
 
 # Every link: relocations read-only and resolved at start-up, no executable stack.
 LINK_FLAGS = ["-Wl,-z,relro", "-Wl,-z,now", "-Wl,-z,noexecstack"]
@@ -119,10 +121,28 @@ def needed_libraries(path):
     return elf.needed_libraries(path)
 
 
-def after_install(install, version, toolchain):
+def after_install(install, version, toolchain, path_names):
     """bin/python3.X has libpython linked in; its DT_RPATH serves extension modules
-    that name libpython3.X.so as a dependency."""
+    that name libpython3.X.so as a dependency. Build paths left in debug information
+    get their fixed names."""
     set_interpreter_rpath(install, version)
+    rename_debug_paths(install, path_names)
+
+
+def rename_debug_paths(install, path_names):
+    """What a compiler builds for itself takes no -ffile-prefix-map: zig compiles its
+    libc pieces at the link that first needs them (for an LTO link, as bitcode,
+    whose debug information cannot be stripped beforehand as toolchains/zig.py
+    strips the rest). debugedit gives their paths the fixed names all other
+    objects got from the compiler."""
+    debugedit = find_program("debugedit", "debugedit")
+    for path in binary_files(install):
+        with open(path, "rb") as f:
+            data = f.read()
+        for old, new in longest_first(path_names):
+            if old.encode() in data:
+                subprocess.run([debugedit, "--base-dir", old, "--dest-dir", new, path],
+                               check=True, capture_output=True)
 
 
 def set_interpreter_rpath(install, version):

@@ -19,7 +19,7 @@ def main(argv=None):
     parser.add_argument("--deployment-target", default="", help="macOS version every "
                         "Mach-O must declare (default: the artifact's, else the target's)")
     parser.add_argument("--build-path", action="append", default=[],
-                        help="a build-machine path no text file may name (repeatable)")
+                        help="a build-machine path no file may name (repeatable)")
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     args = parser.parse_args(argv)
     try:

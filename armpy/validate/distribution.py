@@ -91,8 +91,8 @@ def check(document, install_root, python_dir, rules, glibc_required="", build_pa
 
 def build_path_violations(install_root, rules, build_paths, label):
     """Build configuration (sysconfig data, pkg-config, python-config) and scripts'
-    #! lines may name only the configured prefix and system locations; any text
-    file naming a known build path is reported too. The Makefile is left to the
+    #! lines may name only the configured prefix and system locations; any file
+    naming a known build path (binaries and bytecode too) is reported as well. The Makefile is left to the
     second check: its recipes hold sed expressions and macOS framework defaults."""
     found = []
     allowed = tuple(rules["paths"]["allowed_roots"])
