@@ -75,7 +75,7 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
         raise ArmpyError(f"cpython: bin/python{major_minor} needs {linked[0]}; it should have "
                          f"libpython linked in (see STATIC_INTERPRETER in {__file__})")
     install = os.path.join(stage, "install")
-    platform.after_install(install, major_minor, toolchain, b.path_names | toolchain.path_names)
+    platform.after_install(install, major_minor, toolchain, b.path_names)
     # The build-python of a cross build: the same version, whose bytecode is the same.
     python_here = host_python if toolchain.cross else python
     install_pip(b, python_here, install, major_minor)
