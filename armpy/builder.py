@@ -63,8 +63,7 @@ class Builder:
         # Keep build paths out of the objects: debug info, __FILE__ in asserts.
         # With the toolchain's own (zig's headers): one list, so the most specific
         # name wins whichever order the compiler applies them in.
-        self.build_paths = dict(build_paths or {})
-        self.path_names = (dict(toolchain.path_names) | self.build_paths
+        self.path_names = (dict(toolchain.path_names) | dict(build_paths or {})
                            | {srcdir: f"/armpy/src/{recipe.NAME}"})
         self.cflags = list(base_cflags) + prefix_map_flags(self.path_names)
         self.extra_ldflags = list(extra_ldflags)

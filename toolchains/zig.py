@@ -68,7 +68,8 @@ def generate(env):
     parts = PLATFORM_PARTS[target.platform](target, zig, folder, make)
     # armpy's own headers, searched before zig's.
     include = parts.pop("include")
-    flags = (*CC_FLAGS, *prefix_map_flags(path_names(zig)), f"-I{include}")
+    names = path_names(zig)
+    flags = (*CC_FLAGS, *prefix_map_flags(names), f"-I{include}")
     # zig's cache holds the runtime objects it builds for links (runtime_without_debug_info):
     # one per build tree, so nothing of another checkout comes in.
     cache = os.path.join(os.path.dirname(folder), "zig-cache")
@@ -90,7 +91,7 @@ def generate(env):
     env["TOOLCHAIN"] = Toolchain(
         name="zig", target=target, cross=not host_runs_target(target), cc=cc,
         cxx=(tools["clang++"],), ar=tools["ar"], ranlib=tools["ranlib"], version=zig_version(zig),
-        wrapper_flags=flags, path_names=path_names(zig),
+        wrapper_flags=flags, path_names=names,
         # zig has no strip of its own; LLVM's reads ELF and Mach-O files.
         strip=find_program(LLVM_STRIP, "llvm-19"),
         # LTO objects are LLVM bitcode of zig's own LLVM: only its ar indexes them.
