@@ -8,8 +8,8 @@ import os
 import shutil
 import sys
 
-from . import (build_facts, builder, cpython, host_python, manifest, package, regrtest, relocate,
-               smoke, strip, validate)
+from . import (build_facts, builder, cpython, host_python, manifest, package, platforms,
+               regrtest, relocate, smoke, strip, validate)
 from .errors import ArmpyError
 
 
@@ -79,9 +79,9 @@ def describe_and_strip(target, source, env):
     os.makedirs(out_dir)
 
     version = relocate.python_version_of(install)
-    # Computed, not asked of the interpreter: the build never runs the target.
-    facts = build_facts.compute(env["FACTS_PYTHON"] or os.path.join(install, "bin",
-                                                                    f"python{version}"),
+    layout = platforms.of(opts.target).layout(version)
+    # Computed, not asked of the interpreter where the sysconfig data says it all.
+    facts = build_facts.compute(env["FACTS_PYTHON"] or os.path.join(install, layout["python"]),
                                 install, version, opts.target)
     components = [read_json(os.path.join(p, "component.json"))
                   for p in env["DEP_PREFIXES"].values()]
@@ -92,7 +92,7 @@ def describe_and_strip(target, source, env):
 
     licenses = os.path.join(out_dir, "licenses")
     os.makedirs(licenses)
-    shutil.copyfile(os.path.join(install, "lib", f"python{version}", "LICENSE.txt"),
+    shutil.copyfile(os.path.join(install, layout["license"]),
                     os.path.join(licenses, "LICENSE.cpython.txt"))
     for name, prefix in env["DEP_PREFIXES"].items():
         shutil.copyfile(os.path.join(prefix, "LICENSE.txt"),
@@ -137,9 +137,11 @@ def package_and_smoke_test(target, source, env):
                        ("install_only_stripped", stripped_install(out_dir))):
         archive = os.path.join(out_dir, names[kind])
         package.write_install_only(archive, manifest_path, tree, licenses)
-        result = smoke.run(archive, document, workdir=out_dir)
+        result = smoke.run(archive, document, workdir=out_dir, cache_dir=opts.cache_dir)
         if "not_run" not in result:
-            result["runner"] = "native" if not toolchain.cross else "qemu-user (binfmt_misc)"
+            result["runner"] = ("native" if not toolchain.cross else
+                                {"qemu": "qemu-user (binfmt_misc)",
+                                 "wine": "Wine (arm64, under qemu-user)"}[opts.target.runner])
         smoke_name = names["smoke" if kind == "install_only" else "smoke_stripped"]
         builder.write_json(os.path.join(out_dir, smoke_name), result)
         print(f"armpy: packaged {names[kind]} "

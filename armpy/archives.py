@@ -207,16 +207,23 @@ def write_tar(fileobj, entries):
 
 def write_tar_gz(path, entries):
     with open(path, "wb") as raw:
-        # mtime=0 and no file name keep the gzip header reproducible.
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        # mtime=0 and no file name keep the gzip header reproducible. Level 6: on these
+        # trees level 9 takes five times as long for the same size (100 MiB of the
+        # macOS tree: 33.5 s against 7.0 s, 33 MiB both).
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as gz:
             write_tar(gz, entries)
 
 
-def write_tar_zst(path, entries, level=19):
+def write_tar_zst(path, entries, level=19, threads=-1):
+    """A zstd-compressed tar, with `threads` workers (-1: one per core). Streamed
+    compression with workers gives the same bytes whatever their number (1 or 64),
+    so the archive does not depend on the machine; single-threaded mode (0) would
+    give other bytes, three times slower."""
     import zstandard
 
     buffer = io.BytesIO()
     write_tar(buffer, entries)
-    compressor = zstandard.ZstdCompressor(level=level, threads=0)
+    compressor = zstandard.ZstdCompressor(level=level, threads=threads)
     with open(path, "wb") as out:
-        out.write(compressor.compress(buffer.getvalue()))
+        with compressor.stream_writer(out, closefd=False) as writer:
+            writer.write(buffer.getvalue())

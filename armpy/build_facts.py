@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 
-from . import introspect, optimizations
+from . import introspect, optimizations, platforms
 from .errors import ArmpyError
 
 # Runs in the build-python; argv: install, stdlib, sysconfigdata name, sys.platform,
@@ -45,7 +45,14 @@ assert sysconfig.__file__.startswith(stdlib), sysconfig.__file__
 
 
 def compute(python, install, version, target):
-    """The facts introspect.probe() would ask the interpreter, without running it."""
+    """The facts introspect.probe() would ask the interpreter, without running it.
+
+    Windows keeps no sysconfig data to read: its sysconfig asks the running
+    interpreter (its import suffixes, its winver). There the facts are asked of
+    the built interpreter, run as the smoke test runs it (Wine on Linux)."""
+    if platforms.of(target).CPYTHON_BUILD == "pcbuild":
+        python = os.path.join(install, platforms.of(target).layout(version)["python"])
+        return introspect.probe(python, [], target=target, binds=[install])
     stdlib = os.path.join(install, "lib", f"python{version}")
     found = glob.glob(os.path.join(stdlib, "_sysconfigdata_*.py"))
     if len(found) != 1:

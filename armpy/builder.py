@@ -92,6 +92,8 @@ class Builder:
             PKG_CONFIG_LIBDIR=":".join(f"{p}/lib/pkgconfig" for p in self.dep_prefixes.values()),
             PKG_CONFIG_PATH="",
         )
+        if tc.rc:
+            env["RC"] = tc.rc
         return env
 
     def run(self, command, env=None, cwd=None):
@@ -136,6 +138,12 @@ class Builder:
         self.run(["cmake", "--build", build, "-j", str(self.jobs)])
         self.run(["cmake", "--install", build])
 
+    def install_tree(self, folder, dest):
+        """The source tree's `folder` (as it was unpacked and patched) into prefix/dest."""
+        target = os.path.join(self.prefix, dest)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(os.path.join(self.srcdir, folder), target, symlinks=True)
+
     def install_files(self, mapping):
         for name, subdir in mapping.items():
             dest = os.path.join(self.prefix, subdir)
@@ -168,7 +176,12 @@ def prepare_source(recipe, providers, cache_dir, srcdir, log_path, version=None,
     path, provider = sources.fetch(providers, cache_dir)
     shutil.rmtree(srcdir, ignore_errors=True)
     os.makedirs(srcdir)
-    archives.extract(path, srcdir, strip_top=True, only=getattr(recipe, "SOURCE_PATHS", ()))
+    if path.endswith(".whl"):
+        # A wheel (a zip file, with no top-level folder) is the form some files come in.
+        archives.extract_zip(path, srcdir)
+    else:
+        archives.extract(path, srcdir, strip_top=True,
+                         only=getattr(recipe, "SOURCE_PATHS", ()))
     applied = []
     for patch_file in (recipes.patches(recipe.NAME, version) if patch else []):
         with open(log_path, "a") as log, open(patch_file) as stdin:

@@ -1,11 +1,12 @@
-"""Building CPython for the target: configure, make (or the PGO steps), install."""
+"""Building CPython for the target: configure, make (or the PGO steps), install;
+for Windows, armpy/cpython_pcbuild.py."""
 import glob
 import os
 import re
 import shutil
 import subprocess
 
-from . import builder, optimizations, pgo, platforms, recipes, relocate
+from . import builder, cpython_pcbuild, optimizations, pgo, platforms, recipes, relocate
 from .errors import ArmpyError
 
 
@@ -23,8 +24,8 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     `pgo_runtime` is the install prefix of the toolchain's profile runtime, if it
     needs one. Returns the component metadata plus the configure arguments used.
     """
-    recipe, entry = recipes.cpython_version(opts.python)
     platform = platforms.of(toolchain.target)
+    recipe, entry = recipes.cpython_version(opts.python)
     shutil.rmtree(stage, ignore_errors=True)
     os.makedirs(workdir, exist_ok=True)
     log_path = os.path.join(workdir, "cpython.log")
@@ -33,6 +34,9 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     srcdir = os.path.join(workdir, "cpython")
     source = builder.prepare_source(recipe, entry.sources, cache_dir=opts.cache_dir,
                                     srcdir=srcdir, log_path=log_path, version=opts.python)
+    if platform.CPYTHON_BUILD == "pcbuild":
+        return cpython_pcbuild.build(opts, toolchain, host_python, dep_prefixes, workdir, stage,
+                                     srcdir, source, log_path, build_paths)
     # CPython chooses its own optimisation flags (-O3, and -fPIC where needed).
     b = builder.Builder(recipe, toolchain, srcdir, recipe.PREFIX, dep_prefixes, opts.jobs, log_path,
                         base_cflags=[], extra_ldflags=platform.BINARY_ID_LDFLAGS,

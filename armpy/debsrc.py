@@ -69,7 +69,8 @@ def render(stanzas):
     return "\n".join("".join(f"{k}: {v}\n" for k, v in s.items()) for s in stanzas)
 
 
-def main():
+def machine_stanzas():
+    """The machine's own apt entries (not the one this module writes)."""
     stanzas = []
     for path in sorted(glob.glob(SOURCES_GLOB)):
         if path != OUTPUT:
@@ -80,7 +81,11 @@ def main():
             stanzas.extend(parse_legacy(f.read()))
     except FileNotFoundError:
         pass
-    derived = derive(stanzas)
+    return stanzas
+
+
+def main():
+    derived = derive(machine_stanzas())
     if not derived:
         sys.exit("armpy: no Debian 'deb' entry found in /etc/apt to derive deb-src from")
     with open(OUTPUT, "w") as f:

@@ -2,6 +2,7 @@
 import json
 import subprocess
 
+from . import runner as runners
 from .errors import ArmpyError
 
 # Runs inside the target interpreter; prints one JSON document.
@@ -12,7 +13,8 @@ print(json.dumps({
     "hexversion": sys.hexversion,
     "cache_tag": sys.implementation.cache_tag,
     "name": sys.implementation.name,
-    "abiflags": sys.abiflags,
+    # Windows has no sys.abiflags before 3.14.
+    "abiflags": getattr(sys, "abiflags", ""),
     "platform": sysconfig.get_platform(),
     "paths": sysconfig.get_paths(),
     "paths_abstract": sysconfig.get_paths(expand=False),
@@ -26,9 +28,13 @@ print(json.dumps({
 """
 
 
-def probe(python, runner):
+def probe(python, runner, target=None, binds=()):
+    """The interpreter's answers; with `target`, run as runner.command runs its programs
+    (`binds`: folders it needs), and its paths given as this host's."""
     # -B: asking must not add bytecode files to the tree being packaged.
     command = list(runner) + [python, "-I", "-B", "-c", PROBE]
+    if target is not None:
+        command = runners.command(target, command, binds)
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:
@@ -36,4 +42,7 @@ def probe(python, runner):
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no output"])[-1]
         raise ArmpyError(f"{python}: interpreter failed to start ({last})")
-    return json.loads(out.stdout)
+    facts = json.loads(out.stdout)
+    if target is not None:
+        facts = runners.host_paths(target, facts)
+    return facts

@@ -39,10 +39,12 @@ def stdlib_test_packages(stdlib_dir):
 
 def configured_vars(facts):
     """sysconfig variables as configured (--prefix=/install), not where this machine
-    staged the tree; `projectbase` is computed at run time from the executable."""
+    staged the tree; `projectbase` is computed at run time from the executable (the
+    folder holding it: bin/, or the prefix itself on Windows)."""
     values = {key: value.replace(facts["prefix"], CONFIGURED_PREFIX)
               for key, value in facts["config_vars"].items()}
-    values["projectbase"] = f"{CONFIGURED_PREFIX}/bin"
+    if not values.get("projectbase", "").startswith(CONFIGURED_PREFIX):
+        values["projectbase"] = f"{CONFIGURED_PREFIX}/bin"
     return values
 
 
@@ -58,12 +60,13 @@ def recorded_toolchain(toolchain):
 def build(*, facts, install, opts, toolchain, components, cpython_meta):
     """Assemble the manifest from the build's facts (build_facts.py) and its records."""
     major_minor = ".".join(facts["version"][:2])
-    python_exe = f"install/bin/python{major_minor}"
     platform_module = platforms.of(opts.target)
+    layout = platform_module.layout(major_minor)
+    python_exe = f"install/{layout['python']}"
     # What the build tree showed, not what was asked for (the build stops on a mismatch).
     found = optimizations.build_options_of(cpython_meta["optimizations"])
     variant = "freethreaded+" if opts.build_options.startswith("freethreaded+") else ""
-    stdlib = os.path.join(install, "lib", f"python{major_minor}")
+    stdlib = os.path.join(install, layout["stdlib"])
     licenses = sorted({part.strip() for c in components + [cpython_meta]
                        for part in c["license"].replace("(", "").replace(")", "").split(" AND ")})
     return {

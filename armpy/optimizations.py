@@ -75,8 +75,13 @@ def interpreter_objects(srcdir):
 def lto_finding(srcdir):
     flags = makefile_vars(srcdir, {"CONFIGURE_CFLAGS_NODIST", "CONFIGURE_LDFLAGS_NODIST"})
     lto_flags = sorted({f for v in flags.values() for f in v.split() if f.startswith("-flto")})
+    return objects_finding(interpreter_objects(srcdir), lto_flags)
+
+
+def objects_finding(objects, lto_flags):
+    """What kind of code the interpreter's object files hold (LTO bitcode or native)."""
     kinds = {}
-    for path in interpreter_objects(srcdir):
+    for path in objects:
         kind = object_kind(path)
         kinds[kind] = kinds.get(kind, 0) + 1
     lto_objects = kinds.get("llvm-bitcode", 0) + kinds.get("gcc-lto", 0)

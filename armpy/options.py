@@ -46,7 +46,8 @@ def option_table():
         Option("pgo_task", "training task of pgo builds ('short': a few test files, for CI)",
                "cpython", ("cpython", "short")),
         Option("regrtest", "regression-suite tier run before publishing (none: not tested; "
-               "the default for a target this host cannot run)", "quick", ("quick", "full", "none")),
+               "the default for a target this host cannot run, and under Wine)", "quick",
+               ("quick", "full", "none")),
         Option("build_tag", "release tag in artifact names (letters, digits, '.', '_')", "dev"),
         Option("cache_dir", "verified source cache", os.path.join(".cache", "sources")),
         Option("build_dir", "intermediate build trees", "build"),
@@ -132,6 +133,10 @@ def resolve(arguments):
         if "regrtest" in raw and values["regrtest"] != "none":
             raise ArmpyError(f"regrtest={values['regrtest']}: {runner.cannot_run_here(target)} "
                              "(valid here: regrtest=none)")
+        values["regrtest"] = "none"
+    elif runner.under_wine(target) and "regrtest" not in raw:
+        # Under Wine the quick tier runs when asked for, but it does not pass yet
+        # (README, "Windows arm64"): a default build must not fail on it.
         values["regrtest"] = "none"
     if not BUILD_TAG_RE.match(values["build_tag"]):
         raise ArmpyError(f"invalid build_tag '{values['build_tag']}' "

@@ -77,12 +77,12 @@ def train(srcdir, target, task, jobs, log_path):
         try:
             code = process.wait(timeout=TRAINING_TIMEOUT)
         except subprocess.TimeoutExpired:
-            runner.stop_process_tree(process, srcdir)
+            runner.stop_process_tree(process, [srcdir])
             raise ArmpyError(f"cpython: PGO training ({task}) timed out after "
                              f"{TRAINING_TIMEOUT} s; nothing built from its profile; "
                              f"log: {log_path}") from None
         except BaseException:
-            runner.stop_process_tree(process, srcdir)
+            runner.stop_process_tree(process, [srcdir])
             raise
     with open(log_path, errors="replace") as f:
         text = f.read()

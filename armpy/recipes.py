@@ -29,10 +29,12 @@ def names():
                   if f.endswith(".py") and not f.startswith("_"))
 
 
-def dependency_names():
-    """Every component except CPython itself and build tools, dependencies first."""
+def dependency_names(platform=None):
+    """Every component except CPython itself and build tools, dependencies first;
+    with `platform`, those its builds use (a recipe's PLATFORMS, if it names them)."""
     recipes = {n: load(n) for n in names() if n != "cpython"}
-    recipes = {n: r for n, r in recipes.items() if not getattr(r, "TOOL", False)}
+    recipes = {n: r for n, r in recipes.items() if not getattr(r, "TOOL", False)
+               and (platform is None or platform in getattr(r, "PLATFORMS", (platform,)))}
     ordered, seen = [], set()
 
     def visit(name, chain):

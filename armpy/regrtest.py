@@ -4,10 +4,11 @@
 
 The archive is checked (armpy's, whole, with a valid PYTHON.json), extracted
 into a fresh directory whose path contains a space, and `python -m test` runs
-from there: natively on an aarch64 host, through qemu-user (binfmt_misc)
-elsewhere. Failures listed in the skip list for this target, version and
-runner kind are expected; any other failure fails the run. The summary JSON is
-written only when the run completes, next to the archive unless told otherwise.
+from there: natively on an Arm host of the target's system, elsewhere through
+qemu-user (binfmt_misc) or, for Windows, Wine. Failures listed in the skip list
+for this target, version and runner kind are expected; any other failure fails
+the run. The summary JSON is written only when the run completes, next to the
+archive unless told otherwise.
 Exit status: 0 all as expected, 1 unexpected failures, 2 bad input.
 """
 import argparse
@@ -20,7 +21,7 @@ import tempfile
 import time
 
 from . import artifact as artifacts
-from . import builder, manifest, package, recipes, regrtest_results, runner, skiplist
+from . import builder, manifest, package, platforms, recipes, regrtest_results, runner, skiplist
 from .errors import ArmpyError
 from .targets import TARGETS
 
@@ -54,14 +55,28 @@ def is_test_file(stdlib, name):
     return os.path.isfile(path + ".py") or os.path.isfile(os.path.join(path, "__init__.py"))
 
 
-def command(python, tier, entries, stdlib, jobs, junit, tempdir, ignorefile):
-    """The regrtest command line, the selected files the skip list excludes, and the
-    selected files this CPython version does not have."""
+# How regrtest is started: `python -m test`, and under Wine as below.
+ENTRY = ("-m", "test")
+# `python -m test` under Wine. regrtest on Windows samples the system load through
+# the registry's performance data, which Wine does not provide (QueryInfoKey on
+# HKEY_PERFORMANCE_DATA: "[WinError 6] Invalid handle"), and it stops if that
+# fails for any reason but a denied permission. Here it fails as denied, so
+# regrtest warns and runs without the load figures; the tests are unchanged.
+WINE_ENTRY = ["-c", "from test.libregrtest import logger\n"
+                    "def no_load_data(): raise PermissionError('no performance data under Wine')\n"
+                    "logger.WindowsLoadTracker = no_load_data\n"
+                    "from test.libregrtest.main import main\n"
+                    "main(_add_python_opts=True)\n"]
+
+
+def command(python, tier, entries, stdlib, jobs, junit, tempdir, ignorefile, entry=ENTRY):
+    """The regrtest command line (`python` `entry` and regrtest's options), the selected
+    files the skip list excludes, and the selected files this CPython version does not have."""
     file_skips = [e.test for e in entries if e.mode == "skip" and is_test_file(stdlib, e.test)]
     with open(ignorefile, "w") as f:
         f.writelines(f"{e.test}\n" for e in entries
                      if e.mode == "skip" and e.test not in file_skips)
-    args = [python, "-m", "test", "-j", str(jobs), "--timeout", str(tier["timeout"]),
+    args = [python, *entry, "-j", str(jobs), "--timeout", str(tier["timeout"]),
             "--rerun", "-u", tier["resources"], "--junit-xml", junit, "--tempdir", tempdir,
             "--ignorefile", ignorefile]
     if not tier["tests"]:
@@ -78,7 +93,7 @@ def command(python, tier, entries, stdlib, jobs, junit, tempdir, ignorefile):
     return args, skipped, missing
 
 
-def run_suite(args, env, log_path, run_dir):
+def run_suite(args, env, log_path, run_dirs):
     """Run regrtest in its own process group; on interrupt, stop all of it and re-raise."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -86,7 +101,7 @@ def run_suite(args, env, log_path, run_dir):
         try:
             return process.wait()
         except BaseException:
-            runner.stop_process_tree(process, run_dir)
+            runner.stop_process_tree(process, run_dirs)
             raise
 
 
@@ -197,17 +212,19 @@ def run(archive, tier_name="quick", jobs=None, output_dir=None, skip_file=None,
     try:
         python = artifacts.extract(art, os.path.join(root, "extracted"))
         stdlib = os.path.join(art.install_root(os.path.join(root, "extracted")),
-                              "lib", f"python{major_minor}")
+                              platforms.of(target).layout(major_minor)["stdlib"])
         os.makedirs(os.path.join(home, "tmp"))
         junit = os.path.join(root, "junit.xml")
         args, file_skips, missing = command(
             python, tier, entries, stdlib, jobs, junit, os.path.join(home, "tmp"),
-            os.path.join(root, "ignore.txt"))
+            os.path.join(root, "ignore.txt"),
+            entry=WINE_ENTRY if how["kind"] == "wine" else ENTRY)
         log(f"armpy: regrtest {tier_name}: {os.path.basename(archive)} "
             f"({how['kind']}, -j{jobs}, skip list {os.path.relpath(skip_file, recipes.ROOT)})")
         started = time.monotonic()
         log_path = out_path[:-len(".json")] + ".log"
-        returncode = run_suite(args, runner.environment(home, how), log_path, root)
+        returncode = run_suite(runner.command(target, args, binds=[root, home]),
+                               runner.environment(home, how), log_path, [root, home])
         wall = round(time.monotonic() - started, 1)
         with open(log_path, errors="replace") as f:
             summary = regrtest_results.parse_log(f.read())

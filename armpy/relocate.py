@@ -35,10 +35,15 @@ def make_relocatable(install, toolchain, build_paths):
 
 
 def python_version_of(install):
+    """3.X of an install tree: its lib/python3.X, or on Windows its python3X.dll."""
     found = sorted(glob.glob(os.path.join(install, "lib", "python3.*")))
     dirs = [os.path.basename(p)[len("python"):] for p in found if os.path.isdir(p)]
+    if not dirs:
+        dlls = glob.glob(os.path.join(install, "python3[0-9]*.dll"))
+        dirs = [f"3.{os.path.basename(p)[len('python3'):-len('.dll')]}" for p in dlls]
     if len(dirs) != 1:
-        raise ArmpyError(f"{install}: expected one lib/python3.X directory, found {dirs}")
+        raise ArmpyError(f"{install}: expected one lib/python3.X directory or python3X.dll, "
+                         f"found {dirs}")
     return dirs[0]
 
 

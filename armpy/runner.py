@@ -1,6 +1,7 @@
 """How a target's programs run on this host: natively, through qemu-user
-(binfmt_misc), or not at all (then one line says where they run); the clean
-environment they run in; and stopping a run with everything it started."""
+(binfmt_misc), under Wine (Windows programs, armpy/wine.py), or not at all (then
+one line says where they run); the clean environment they run in; and stopping a
+run with everything it started."""
 import os
 import platform
 import signal
@@ -19,8 +20,32 @@ def is_native(target):
 
 
 def runs_here(target):
-    """Whether this host can run `target` programs at all (natively or under qemu-user)."""
-    return is_native(target) or (target.runner == "qemu" and sys.platform == "linux")
+    """Whether this host can run `target` programs at all (natively, under qemu-user or
+    under Wine)."""
+    return is_native(target) or (target.runner in ("qemu", "wine") and sys.platform == "linux")
+
+
+def under_wine(target):
+    """Whether `target` programs run here under Wine (a Windows target, not native)."""
+    return target.runner == "wine" and not is_native(target)
+
+
+def command(target, argv, binds=()):
+    """The host command that runs the target program `argv` (its path first): the
+    program itself, natively or through binfmt_misc; under Wine, with the folders in
+    `binds` (the program's and its files') visible at their own paths."""
+    if under_wine(target):
+        from . import wine
+        return wine.target_command(argv, binds)
+    return list(argv)
+
+
+def host_paths(target, value):
+    """A document a target program printed, with its paths as this host's paths."""
+    if under_wine(target):
+        from . import wine
+        return wine.host_paths(value)
+    return value
 
 
 def cannot_run_here(target):
@@ -34,6 +59,10 @@ def detect(target):
         return {"kind": "native", "host_machine": platform.machine()}
     if not runs_here(target):
         raise ArmpyError(cannot_run_here(target))
+    if target.runner == "wine":
+        from . import wine
+        return {"kind": "wine", "host_machine": platform.machine(),
+                "wine": wine.WINE_VERSION, "qemu_cpu": wine.QEMU_CPU}
     entry = f"/proc/sys/fs/binfmt_misc/qemu-{target.machine}"
     try:
         with open(entry) as f:
@@ -58,14 +87,20 @@ def environment(home, how):
     if how["kind"] == "emulated":
         # A fixed CPU model: faster than qemu's default and the same on every host.
         env["QEMU_CPU"] = how["qemu_cpu"]
+    if how["kind"] == "wine":
+        # What enters Wine's root (unshare, chroot) is in sbin; the Windows
+        # program's own environment is Wine's (armpy/wine.py).
+        env["PATH"] += ":/usr/sbin:/sbin"
     return env
 
 
-def stop_process_tree(process, run_dir):
+def stop_process_tree(process, run_dirs):
     """Stop `process` (started in a session of its own) and every process it started.
 
     regrtest stops its workers itself on SIGINT, but they run in sessions of
-    their own; whatever is left after that runs the interpreter from run_dir.
+    their own; whatever is left after that names one of `run_dirs` (the folders
+    the run's programs and files are in) on its command line, as this host
+    writes it or as Wine does (Z:\\tmp\\x for /tmp/x).
     """
     try:
         os.killpg(process.pid, signal.SIGINT)
@@ -75,11 +110,14 @@ def stop_process_tree(process, run_dir):
         process.wait()
     except ProcessLookupError:
         pass
-    marker = os.fsencode(run_dir)
+    from . import wine
+    markers = [os.fsencode(form) for folder in run_dirs
+               for form in (folder, wine.windows_path(folder))]
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if marker in f.read():
-                    os.kill(int(pid), signal.SIGKILL)
+                cmdline = f.read()
+            if any(marker in cmdline for marker in markers):
+                os.kill(int(pid), signal.SIGKILL)
         except OSError:
             pass

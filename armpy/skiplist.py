@@ -3,8 +3,8 @@
 One TOML file per target, CPython version and runner kind, in
 regrtest/skips/<target>/<major.minor>-<runner>.toml. Every entry names a test
 file or test case, what to do with it (`skip` it, or expect it to `fail`),
-and why, in one of four categories. A file may `include` others (the emulated
-list includes the native one, since upstream bugs fail everywhere).
+and why, in one of five categories. A file may `include` others (the emulated
+and Wine lists include the native one, since upstream bugs fail everywhere).
 """
 import fnmatch
 import os
@@ -19,10 +19,11 @@ except ImportError:  # Python < 3.11
     import tomli as tomllib
 
 SKIPS_DIR = os.path.join(recipes.ROOT, "regrtest", "skips")
-RUNNER_KINDS = ("emulated", "native")
+RUNNER_KINDS = ("emulated", "native", "wine")
 MODES = ("fail", "skip")
 REASONS = {
     "emulation": "a limitation of qemu-user, not of the build",
+    "wine": "something Wine does differently from Windows; `why` gives the evidence",
     "sandbox": "the build machine lacks something the test needs (network, display)",
     "upstream": "a known CPython bug; `link` points at it",
     "ours": "a defect in this project's build; `why` says what is wrong",

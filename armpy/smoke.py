@@ -2,7 +2,8 @@
 
 The archive is extracted into a fresh directory whose path contains a space,
 and the interpreter is started by path with a clean environment (on x86_64 the
-kernel hands it to qemu-user through binfmt_misc).
+kernel hands it to qemu-user through binfmt_misc; Windows programs run under
+Wine, armpy/runner.py).
 """
 import hashlib
 import json
@@ -11,7 +12,7 @@ import shutil
 import subprocess
 import tempfile
 
-from . import archives, introspect, manifest as manifests, runner
+from . import archives, introspect, manifest as manifests, platforms, runner, sources
 from .targets import TARGETS
 from .errors import ArmpyError
 
@@ -28,15 +29,15 @@ def expectations(manifest):
     }
 
 
-def extension_names(python_root, manifest):
+def extension_names(python_root, manifest, layout):
     """Every extension module the build produced: shared ones and built-in ones."""
-    major_minor = manifest["python_major_minor_version"]
-    dynload = os.path.join(python_root, "lib", f"python{major_minor}", "lib-dynload")
-    shared = sorted(n.split(".", 1)[0] for n in os.listdir(dynload) if n.endswith(".so"))
+    folder = os.path.join(python_root, layout["extensions"])
+    shared = sorted(n.split(".", 1)[0] for n in os.listdir(folder)
+                    if n.endswith((".so", ".pyd")))
     return shared + [m for m in manifest["armpy"]["builtin_modules"] if m not in shared]
 
 
-def run(install_only_archive, manifest, workdir):
+def run(install_only_archive, manifest, workdir, cache_dir):
     """Return the checks' result dict; raise ArmpyError naming what failed.
 
     On a host that cannot run the target, nothing runs: the result says so and where
@@ -46,19 +47,26 @@ def run(install_only_archive, manifest, workdir):
         return {"passed": [], "failed": {}, "not_run": runner.cannot_run_here(target)}
     os.makedirs(workdir, exist_ok=True)
     root = tempfile.mkdtemp(prefix="smoke test ", dir=workdir)
+    layout = platforms.of(target).layout(manifest["python_major_minor_version"])
     try:
         archives.extract(install_only_archive, root)
         python_root = os.path.join(root, "python")
         expected = expectations(manifest)
-        expected["extensions"] = extension_names(python_root, manifest)
+        expected["extensions"] = extension_names(python_root, manifest, layout)
+        # Wheels from PyPI, verified against their pins like every input.
+        expected["wheels"] = [{"path": sources.fetch([w["wheel"]], cache_dir)[0],
+                               "code": w["code"], "prints": w["prints"]}
+                              for w in platforms.of(target).SMOKE_WHEELS]
+        expected["scratch"] = os.path.join(root, "scratch")
         expected_path = os.path.join(root, "expected.json")
         with open(expected_path, "w") as f:
             json.dump(expected, f)
-        python = os.path.join(python_root, "bin", "python3")
-        agreed = manifest_agrees(python, manifest)
+        python = os.path.join(python_root, layout["python3"])
+        binds = [root, os.path.dirname(CHECKS_SCRIPT), cache_dir]
+        agreed = manifest_agrees(python, manifest, target, binds)
+        command = runner.command(target, [python, "-I", CHECKS_SCRIPT, expected_path], binds)
         try:
-            out = subprocess.run([python, "-I", CHECKS_SCRIPT, expected_path], env={},
-                                 capture_output=True, text=True, timeout=900)
+            out = subprocess.run(command, env={}, capture_output=True, text=True, timeout=900)
         except OSError as error:
             raise ArmpyError(f"smoke test: cannot start {python}: {error.strerror} "
                              "(on x86_64, is qemu-user binfmt registered? run ./run build)") from None
@@ -76,9 +84,9 @@ def run(install_only_archive, manifest, workdir):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def manifest_agrees(python, manifest):
+def manifest_agrees(python, manifest, target, binds):
     """PYTHON.json was computed at build time: the live interpreter must say the same."""
-    disagree = manifests.disagreements(manifest, introspect.probe(python, []))
+    disagree = manifests.disagreements(manifest, introspect.probe(python, [], target, binds))
     if disagree:
         raise ArmpyError(f"smoke test: PYTHON.json disagrees with the interpreter on "
                          f"{len(disagree)} field(s): " + "; ".join(

@@ -39,6 +39,7 @@ class Toolchain:
     version: str             # exact `cc --version` first line
     user_programs: dict      # what a user on the target calls cc, cxx, ar, ranlib
     strip: str = ""          # removes debug information from the target's binaries
+    rc: str = ""             # Windows resource compiler (windres command line), if any
     ldflags: tuple = field(default_factory=tuple)
     glibc_floor: str = ""    # oldest glibc the output runs on (the headers' version)
     apple_sdk_version: str = ""   # macOS: the SDK (headers, libSystem stubs) it links with

@@ -13,6 +13,10 @@ SOURCES = [
 
 
 def build(b):
+    if b.platform.CPYTHON_BUILD == "pcbuild":
+        # CPython's Windows build compiles bzip2 into _bz2 from its source tree (bz2Dir).
+        b.install_tree(".", "source")
+        return
     # A plain Makefile with no install of the static library alone, and no
     # pkg-config file: build the archive and install it by hand.
     tc = b.toolchain

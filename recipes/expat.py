@@ -5,6 +5,9 @@ VERSION = "2.8.3"
 LICENSE = "MIT"
 LICENSE_FILE = "expat/COPYING"
 DEPENDS = []
+# CPython's Windows build compiles the copy in its source tree (Modules/expat),
+# as python.org's does: PCbuild's pyexpat project names those files.
+PLATFORMS = ("linux", "darwin")
 # Debian's orig is upstream's tag archive (no generated configure): build with CMake.
 SHA256 = "533659a16e0184035a99fd8e783f1ad61a887a7bf8586a8681740b9d7ed42389"
 SOURCES = [

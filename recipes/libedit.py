@@ -5,6 +5,8 @@ VERSION = "20250104-3.1"
 LICENSE = "BSD-3-Clause"
 LICENSE_FILE = "COPYING"
 DEPENDS = ["ncurses"]
+# Windows has its own console line editing; CPython's readline module is POSIX only.
+PLATFORMS = ("linux", "darwin")
 SHA256 = "23792701694550a53720630cd1cd6167101b5773adddcb4104f7345b73a568ac"
 SOURCES = [
     Upstream("https://thrysoee.dk/editline/libedit-20250104-3.1.tar.gz",

@@ -5,6 +5,8 @@ VERSION = "2.41.5"
 LICENSE = "BSD-3-Clause"
 LICENSE_FILE = "libuuid/COPYING"
 DEPENDS = []
+# Windows' _uuid module calls the system's RPC library (rpcrt4) instead.
+PLATFORMS = ("linux", "darwin")
 SHA256 = "f586e35d320ff537aab3ffeca37e9ecd482ccbe013590db4429a414d8aa6a728"
 SOURCES = [
     Upstream("https://www.kernel.org/pub/linux/utils/util-linux/v2.41/util-linux-2.41.5.tar.xz",

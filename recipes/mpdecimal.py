@@ -15,3 +15,10 @@ SOURCES = [
 
 def configure_args(b):
     return ["--disable-cxx", "--enable-pc"]
+
+def build(b):
+    if b.platform.CPYTHON_BUILD == "pcbuild":
+        # CPython's Windows build compiles libmpdec into _decimal from its source tree (mpdecimalDir).
+        b.install_tree(".", "source")
+        return
+    b.autotools(configure_args(b))

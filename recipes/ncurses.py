@@ -7,6 +7,8 @@ VERSION = "6.5-20250216"
 LICENSE = "X11"
 LICENSE_FILE = "COPYING"
 DEPENDS = []
+# CPython's curses modules are POSIX only.
+PLATFORMS = ("linux", "darwin")
 SHA256 = "b37baafa436e7133bb12a185cb8f60e1599b1947e9f0181c76f3190acf28b6eb"
 SOURCES = [
     Upstream("https://invisible-island.net/archives/ncurses/current/ncurses-6.5-20250216.tgz",

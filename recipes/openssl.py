@@ -31,6 +31,9 @@ def build(b):
            "mkbuildinf", compiler, b.target.openssl_target])
     # With no-module and no-engine nothing is loaded from these; a fixed path that
     # is no build directory, like Python builds that link OpenSSL statically.
-    dirs = ["ENGINESDIR=/armpy/openssl/engines-3", "MODULESDIR=/armpy/openssl/ossl-modules"]
+    dirs = ["ENGINESDIR=/armpy/openssl/engines-3", "MODULESDIR=/armpy/openssl/ossl-modules",
+            # As given: for MinGW targets Configure takes C:/… for a relative path and
+            # puts the install prefix in front of it.
+            f"OPENSSLDIR={b.platform.OPENSSLDIR}"]
     b.make("build_libs", *dirs)
     b.make("install_dev", *dirs)

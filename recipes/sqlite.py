@@ -29,5 +29,10 @@ def build(b):
            f"CC={' '.join(tc.cc)}", f"AR={tc.ar}",
            f"CFLAGS={' '.join(b.cflags + FEATURES)}"],
           env={"BUILD_CC": "gcc"})
+    if b.platform.CPYTHON_BUILD == "pcbuild":
+        # The makefile compiles the amalgamation with `cc -c sqlite3.c` and archives
+        # sqlite3.o; zig names a Windows object sqlite3.obj, so it is compiled here.
+        b.make("sqlite3.c")
+        b.run([*tc.cc, *b.cflags, *FEATURES, "-c", "sqlite3.c", "-o", "sqlite3.o"])
     b.make("libsqlite3.a")
     b.make("install-headers", "install-lib", "install-pc")

@@ -16,3 +16,10 @@ SOURCES = [
 def configure_args(b):
     return ["--disable-xz", "--disable-xzdec", "--disable-lzmadec", "--disable-lzmainfo",
             "--disable-lzma-links", "--disable-scripts", "--disable-doc", "--disable-nls"]
+
+
+def post_install(b):
+    if b.platform.CPYTHON_BUILD == "pcbuild":
+        # CPython's Windows build reads liblzma's headers where they are in the source
+        # tree ($(lzmaDir)src/liblzma/api), and links the library built here.
+        b.install_tree("src/liblzma/api", "source/src/liblzma/api")

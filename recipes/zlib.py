@@ -17,6 +17,10 @@ SOURCES = [
 
 
 def build(b):
+    if b.platform.CPYTHON_BUILD == "pcbuild":
+        # CPython's Windows build compiles zlib into python3XX.dll from its source tree (zlibDir).
+        b.install_tree(".", "source")
+        return
     # zlib's own configure is not autoconf: it reads CHOST and CC from the environment.
     b.run(["./configure", "--static", f"--prefix={b.prefix}"], env={"CHOST": b.target.gnu_triple})
     # For a darwin CHOST it archives with Apple's /usr/bin/libtool: the toolchain's ar

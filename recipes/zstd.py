@@ -5,6 +5,8 @@ VERSION = "1.5.7"
 LICENSE = "BSD-3-Clause"
 LICENSE_FILE = "LICENSE"
 DEPENDS = []
+# CPython 3.13 for Windows has no use for it (3.14's PCbuild compiles zstd itself).
+PLATFORMS = ("linux", "darwin")
 SOURCES = [
     Upstream("https://github.com/facebook/zstd/releases/download/v1.5.7/zstd-1.5.7.tar.gz",
              sha256="eb33e51f49a15e023950cd7825ca74a4a2b43db8354825ac24fc1b7ee09e6fa3"),

@@ -30,7 +30,8 @@ def pytest_collection_modifyitems(items):
     """Whatever uses a real build is a `build` test, wherever it is written:
     `-m "not build"` then builds nothing."""
     for item in items:
-        if {"artifact", "extracted", "darwin_artifact"} & set(getattr(item, "fixturenames", ())):
+        if {"artifact", "extracted", "darwin_artifact", "windows_artifact"} & \
+                set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
 
 
@@ -112,6 +113,22 @@ def darwin_artifact(tmp_path_factory):
                     target=DARWIN_TARGET)
 
 
+# The Windows build the suite makes: built here with zig, smoke-tested under Wine.
+# Its quick regression tier under Wine does not fit in CI's hour beside the other
+# builds: test_windows.py runs two of its files, benchmarks/results/ has the tier.
+WINDOWS_TARGET = "aarch64-pc-windows-msvc"
+
+
+@pytest.fixture(scope="session")
+def windows_artifact(tmp_path_factory):
+    """aarch64-pc-windows-msvc cross-built here with zig, smoke-tested under Wine."""
+    dist = str(tmp_path_factory.mktemp("dist-windows"))
+    scons(f"target={WINDOWS_TARGET}", f"dist_dir={dist}", "regrtest=none", f"-j{os.cpu_count()}",
+          *BUILD_DIR_ARGS, timeout=3 * 3600)
+    target = TARGETS[WINDOWS_TARGET]
+    return Artifact(dist, target.toolchains[0], target.build_options, target=WINDOWS_TARGET)
+
+
 @pytest.fixture
 def extracted(artifact, tmp_path):
     """The install_only archive extracted under a path with a space, then moved elsewhere."""
@@ -157,3 +174,14 @@ def target_cc(toolchain):
 def extension_source(name):
     """C source of a small extension module `name` with one function, add(a, b)."""
     return EXTENSION_SOURCE.replace("@NAME@", name)
+
+
+@pytest.fixture(scope="session")
+def cpython_source(tmp_path_factory):
+    """The pinned CPython source tree with armpy's patches applied, as builds see it."""
+    from armpy import builder, recipes
+    recipe, entry = recipes.cpython_version(recipes.load("cpython").VERSION)
+    srcdir = str(tmp_path_factory.mktemp("cpython-source") / "cpython")
+    builder.prepare_source(recipe, entry.sources, cache_dir=CACHE_DIR, srcdir=srcdir,
+                           log_path=srcdir + ".log", version=entry.version)
+    return srcdir

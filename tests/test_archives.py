@@ -6,6 +6,7 @@ import tarfile
 import zipfile
 
 import pytest
+import zstandard
 
 from armpy import archives, package, sources
 from armpy.errors import ArmpyError
@@ -125,6 +126,26 @@ def test_writing_is_reproducible_and_normalised(tmp_path):
     assert {(m.uid, m.gid, m.uname) for m in members} == {(0, 0, "root")}
     modes = {m.name: m.mode for m in members}
     assert modes["python/bin/tool"] == 0o755 and modes["python/data.txt"] == 0o644
+
+
+def test_zstd_archive_bytes_do_not_depend_on_the_number_of_cores(tmp_path, bzip2_source):
+    # Real data, 8 MiB: at level 1 (a 512 KiB window) zstd splits it into several jobs.
+    path, _recipe = bzip2_source
+    root = tmp_path / "tree"
+    root.mkdir()
+    data = open(path, "rb").read()
+    for i in range(10):
+        (root / f"part{i}.tar.gz").write_bytes(data)
+    entries = [(str(root), rel, f"python/{rel}") for rel in archives.walk_files(str(root))]
+    written = {}
+    for threads in (1, 2, 4):
+        out = tmp_path / f"{threads}.tar.zst"
+        archives.write_tar_zst(str(out), entries, level=1, threads=threads)
+        written[threads] = out.read_bytes()
+    assert written[1] == written[2] == written[4]
+    unpacked = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(written[2])).read()
+    with tarfile.open(fileobj=io.BytesIO(unpacked)) as tar:
+        assert len(tar.getnames()) == 10
 
 
 def test_sha256sums_answer_for_each_publication_alone(tmp_path, bzip2_source):

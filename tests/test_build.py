@@ -8,11 +8,8 @@ import hashlib
 import json
 import os
 import shlex
-import signal
 import subprocess
-import sys
 import tarfile
-import time
 import zipfile
 
 import pytest
@@ -20,8 +17,7 @@ from elftools.elf.elffile import ELFFile
 
 from armpy import archives, manifest, sources
 from armpy.errors import ArmpyError
-from conftest import (BUILDS, DEFAULT_TOOLCHAIN, PGO_TASK, ROOT, extension_source, run_python, scons,
-                      target_cc, zstd_reader)
+from conftest import BUILDS, ROOT, extension_source, run_python, target_cc, zstd_reader
 
 pytestmark = pytest.mark.build
 
@@ -198,57 +194,3 @@ def test_extension_linking_libpython_loads(extracted, artifact, tmp_path):
                         f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import probe; "
                         "print(probe.add(40, 2))")
     assert result.stdout.strip() == "42", result.stderr
-
-
-def test_killed_packaging_leaves_nothing_and_resumes(artifact, tmp_path):
-    """A build killed in the middle of packaging publishes nothing; the next run completes.
-
-    SIGKILL is the harshest interruption (no handler runs). Ctrl-C is gentler:
-    SCons lets the running step finish or fail, and each file still reaches
-    dist/ whole or not at all. Another build tag makes packaging run again for
-    the already built interpreter.
-    """
-    if artifact.toolchain != DEFAULT_TOOLCHAIN:
-        pytest.skip("one toolchain is enough to show interrupt-and-resume")
-    dist = tmp_path / "dist"
-    # regrtest=none: the archives do not depend on the tests, and the suite already ran.
-    options = [f"toolchain={artifact.toolchain}", f"build_options={BUILDS[artifact.toolchain]}",
-               f"pgo_task={PGO_TASK}", f"dist_dir={dist}",
-               "regrtest=none", "build_tag=resumed"]
-    args = [os.path.join(os.path.dirname(sys.executable), "scons"), "-C", ROOT, *options]
-    # Unbuffered, so each step's line arrives when the step starts.
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if "package and smoke-test" in line:
-            time.sleep(5)  # archives are being written; the smoke test has not run yet
-            os.killpg(process.pid, signal.SIGKILL)
-            break
-    process.communicate(timeout=600)
-    assert any("package and smoke-test" in line for line in seen), "".join(seen)
-    leftovers = os.listdir(dist) if dist.exists() else []
-    assert not [n for n in leftovers if n.endswith((".tar.gz", ".tar.zst", ".json"))], leftovers
-    scons(*options)
-    assert not [n for n in os.listdir(dist) if n.endswith(".tmp")]
-    # Same inputs, same bytes: but for the tag in PYTHON.json, the resumed run's
-    # archives hold exactly the members of the uninterrupted build's.
-    for path in (artifact.full, artifact.install_only):
-        resumed = dist / os.path.basename(path).replace("+dev-", "+resumed-")
-        assert archive_members(resumed) == archive_members(path)
-
-
-def archive_members(path):
-    """name -> (mode, mtime, sha256 of the content or link target), without PYTHON.json."""
-    members = {}
-    with archives.open_tar(str(path)) as tar:
-        for member in tar:
-            if member.name == "python/PYTHON.json":
-                continue
-            if member.isfile():
-                digest = hashlib.sha256(tar.extractfile(member).read()).hexdigest()
-            else:
-                digest = member.linkname
-            members[member.name] = (member.mode, member.mtime, digest)
-    return members

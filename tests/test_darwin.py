@@ -6,10 +6,13 @@ What only a Mac can prove (that it starts, loads every module, passes the
 regression suite) is listed in the README.
 """
 import glob
+import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from macholib import mach_o
@@ -18,7 +21,8 @@ from macholib.MachO import MachO
 from armpy import archives, manifest, package, relocate
 from armpy.platforms import darwin
 from armpy.validate import codesign
-from conftest import ROOT, extension_source, target_cc
+from conftest import (BUILD_DIR_ARGS, DARWIN_BUILD_OPTIONS, DARWIN_TARGET, ROOT, extension_source, scons,
+                      target_cc)
 
 pytestmark = pytest.mark.build
 
@@ -195,3 +199,54 @@ def test_regression_suite_refuses_to_run_a_macos_archive_here(darwin_artifact, t
         "armpy: error: aarch64-apple-darwin programs cannot run on this linux x86_64 host; "
         "run them on an arm64 Mac with macOS 11 or later"]
     assert os.listdir(tmp_path) == []
+
+
+def test_killed_packaging_leaves_nothing_and_resumes(darwin_artifact, tmp_path):
+    """A build killed in the middle of packaging publishes nothing; the next run completes.
+
+    SIGKILL is the harshest interruption (no handler runs). Ctrl-C is gentler:
+    SCons lets the running step finish or fail, and each file still reaches
+    dist/ whole or not at all. Another build tag makes packaging run again for
+    the already built interpreter. Packaging is the same code for every target;
+    the macOS build's is the cheapest to repeat (its smoke test runs nothing here).
+    """
+    dist = tmp_path / "dist"
+    options = [f"target={DARWIN_TARGET}", f"build_options={DARWIN_BUILD_OPTIONS}",
+               f"dist_dir={dist}", "build_tag=resumed", *BUILD_DIR_ARGS]
+    args = [os.path.join(os.path.dirname(sys.executable), "scons"), "-C", ROOT, *options]
+    # Unbuffered, so each step's line arrives when the step starts.
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if "package and smoke-test" in line:
+            time.sleep(5)  # the archives are being written
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    process.communicate(timeout=600)
+    assert any("package and smoke-test" in line for line in seen), "".join(seen)
+    leftovers = os.listdir(dist) if dist.exists() else []
+    assert not [n for n in leftovers if n.endswith((".tar.gz", ".tar.zst", ".json"))], leftovers
+    scons(*options)
+    assert not [n for n in os.listdir(dist) if n.endswith(".tmp")]
+    # Same inputs, same bytes: but for the tag in PYTHON.json, the resumed run's
+    # archives hold exactly the members of the uninterrupted build's.
+    for path in (darwin_artifact.full, darwin_artifact.install_only):
+        resumed = dist / os.path.basename(path).replace("+dev-", "+resumed-")
+        assert archive_members(resumed) == archive_members(path)
+
+
+def archive_members(path):
+    """name -> (mode, mtime, sha256 of the content or link target), without PYTHON.json."""
+    members = {}
+    with archives.open_tar(str(path)) as tar:
+        for member in tar:
+            if member.name == "python/PYTHON.json":
+                continue
+            if member.isfile():
+                digest = hashlib.sha256(tar.extractfile(member).read()).hexdigest()
+            else:
+                digest = member.linkname
+            members[member.name] = (member.mode, member.mtime, digest)
+    return members

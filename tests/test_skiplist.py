@@ -5,6 +5,7 @@ import pytest
 
 from armpy import regrtest, skiplist
 from armpy.errors import ArmpyError
+from armpy.targets import TARGETS
 
 
 def test_every_skip_list_in_the_repository_loads_with_reasons():
@@ -19,8 +20,12 @@ def test_every_skip_list_in_the_repository_loads_with_reasons():
 
 
 def test_each_target_has_a_list_per_runner_kind():
-    for kind in skiplist.RUNNER_KINDS:
-        assert os.path.exists(skiplist.path_for("aarch64-unknown-linux-gnu", "3.13", kind))
+    """Natively, and through the runner its programs have on another host."""
+    for triple in ("aarch64-unknown-linux-gnu", "aarch64-pc-windows-msvc"):
+        runner_kind = {"qemu": "emulated", "wine": "wine"}[TARGETS[triple].runner]
+        for kind in ("native", runner_kind):
+            assert kind in skiplist.RUNNER_KINDS
+            assert os.path.exists(skiplist.path_for(triple, "3.13", kind)), (triple, kind)
 
 
 def write(tmp_path, text, name="list.toml"):
@@ -31,7 +36,7 @@ def write(tmp_path, text, name="list.toml"):
 
 @pytest.mark.parametrize("body,expected", [
     ('test = "test_os"\nmode = "fail"\nwhy = "x"', "reason '' is not valid (valid: emulation, "
-                                                    "sandbox, upstream, ours)"),
+                                                    "wine, sandbox, upstream, ours)"),
     ('test = "test_os"\nmode = "fail"\nreason = "flaky"\nwhy = "x"', "reason 'flaky' is not valid"),
     ('test = "test_os"\nmode = "fail"\nreason = "sandbox"', "entry has no 'why'"),
     ('test = "test_os"\nmode = "fail"\nreason = "upstream"\nwhy = "x"', "needs a 'link'"),

@@ -1,11 +1,13 @@
 """The target table (targets.toml): every consumer reads its facts from there."""
+import glob
+import os
 import platform
 import re
 import sys
 
 import pytest
 
-from armpy import archives, recipes, runner, sources, targets
+from armpy import builder, recipes, runner, targets
 from armpy.errors import ArmpyError
 from armpy.validate import rules
 from conftest import CACHE_DIR
@@ -40,12 +42,13 @@ def test_every_target_has_its_rules_and_a_consistent_row():
 
 
 def test_openssl_configure_knows_every_target_name(tmp_path):
-    """Each openssl_target is a configuration of the pinned OpenSSL source."""
+    """Each openssl_target is a configuration of the pinned OpenSSL source, as armpy
+    patches it (mingw-arm64)."""
     recipe = recipes.load("openssl")
-    path, _provider = sources.fetch(recipe.SOURCES, CACHE_DIR)
-    with archives.open_tar(path) as tar:
-        conf = "".join(tar.extractfile(m).read().decode() for m in tar
-                       if re.search(r"/Configurations/\d\d-[\w-]+\.conf$", m.name))
+    srcdir = str(tmp_path / "openssl")
+    builder.prepare_source(recipe, recipe.SOURCES, CACHE_DIR, srcdir, str(tmp_path / "log"))
+    conf = "".join(open(path).read() for path in
+                   glob.glob(os.path.join(srcdir, "Configurations", "[0-9][0-9]-*.conf")))
     for target in targets.TARGETS.values():
         assert re.search(rf'^\s*"{re.escape(target.openssl_target)}"\s*=>', conf, re.M), target
 
@@ -71,10 +74,18 @@ def test_a_malformed_row_is_a_one_line_error(tmp_path, row, expected):
 
 @pytest.mark.parametrize("triple,where", [
     ("aarch64-apple-darwin", "an arm64 Mac with macOS 11 or later"),
-    ("aarch64-pc-windows-msvc", "an arm64 Windows 10 or 11 machine"),
 ])
 def test_a_target_this_host_cannot_run_is_named_with_where_it_runs(triple, where):
     with pytest.raises(ArmpyError) as error:
         runner.detect(targets.TARGETS[triple])
     assert str(error.value) == (f"{triple} programs cannot run on this {sys.platform} "
                                 f"{platform.machine()} host; run them on {where}")
+
+
+def test_windows_programs_run_here_under_wine():
+    target = targets.TARGETS["aarch64-pc-windows-msvc"]
+    assert runner.runs_here(target)
+    assert runner.detect(target)["kind"] == "wine"
+    # Windows paths of the host's drive are given back as the host's paths.
+    assert runner.host_paths(target, {"p": ["Z:\\tmp\\a b\\Lib"], "q": "C:\\x"}) == \
+        {"p": ["/tmp/a b/Lib"], "q": "C:\\x"}

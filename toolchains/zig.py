@@ -31,9 +31,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 COMPAT_INCLUDE = os.path.join(HERE, "zig-glibc-compat")
 # macOS headers zig does not ship (<util.h>), and link stubs of system frameworks.
 DARWIN_INCLUDE = os.path.join(HERE, "zig-darwin-include")
+# Windows SDK header names that differ from MinGW's only in letter case.
+WINDOWS_INCLUDE = os.path.join(HERE, "zig-windows-include")
 DARWIN_FRAMEWORKS = os.path.join(HERE, "zig-darwin-frameworks")
 INSTALL_COMMAND = "pip install -r requirements.txt"
 PROFDATA = "llvm-profdata-19"
+WINDRES = "llvm-windres-19"
 # IR-level PGO, not configure's front-end -fprofile-instr-*: zig's clang (22) hashes each
 # function with its newest front-end hash when instrumenting, but with the hash of the
 # profile file's format version when reading it back, and llvm-profdata 19 writes an
@@ -69,7 +72,8 @@ def generate(env):
     # armpy's own headers, searched before zig's.
     include = parts.pop("include")
     names = path_names(zig)
-    flags = (*CC_FLAGS, *prefix_map_flags(names), f"-I{include}")
+    cc_flags = (*CC_FLAGS, *parts.pop("cc_flags", ()))
+    flags = (*cc_flags, *prefix_map_flags(names), f"-I{include}")
     # zig's cache holds the runtime objects it builds for links (runtime_without_debug_info):
     # one per build tree, so nothing of another checkout comes in.
     cache = os.path.join(os.path.dirname(folder), "zig-cache")
@@ -101,7 +105,7 @@ def generate(env):
         profdata=shutil.which(PROFDATA) or "",
         pgo_runtime="compiler_rt_profile",
         pgo_flags=IR_PGO_FLAGS,
-        recorded={"cc": " ".join(["zig", "cc", "-target", zig_target, *CC_FLAGS,
+        recorded={"cc": " ".join(["zig", "cc", "-target", zig_target, *cc_flags,
                                   f"-I<armpy>/toolchains/{os.path.basename(include)}"]),
                   # armpy's link additions (the compat library, the framework stubs)
                   # are part of how it links its own binaries; users' builds need none.
@@ -162,7 +166,32 @@ def darwin_parts(target, zig, folder, make):
     }
 
 
-PLATFORM_PARTS = {"linux": linux_parts, "darwin": darwin_parts}
+def windows_parts(target, zig, folder, make):
+    """Windows: MinGW-w64's headers and import libraries with the UCRT, which is the C
+    runtime of MSVC's builds too, so both kinds of binary share one heap and one set
+    of file descriptors."""
+    def finish(cc, flags, tools):
+        # zig has no resource compiler that takes windres' arguments (libraries' .rc
+        # version resources); LLVM's does, preprocessing with MinGW's headers.
+        windres = find_program(WINDRES, "llvm-19")
+        mingw_headers = os.path.join(zig_lib_dir(zig), "libc", "include", "any-windows-any")
+        return {
+            "rc": f"{windres} --target={target.gnu_triple} -I{mingw_headers}",
+            "pgo_unsupported": "not yet built for Windows (valid: noopt)",
+            "lto_unsupported": "not yet built for Windows (valid: noopt)",
+        }
+    return {
+        "include": WINDOWS_INCLUDE, "finish": finish,
+        # MSVC's own accepts what CPython's Windows sources were written for:
+        # Microsoft's extensions, and pointers to int and long (both 32 bits here)
+        # used for one another, which it only warns about.
+        "cc_flags": ("-fms-extensions", "-Wno-error=incompatible-pointer-types"),
+        "user_programs": {"cc": "cl", "cxx": "cl", "ar": "lib", "ranlib": ""},
+        "data_digest": tree_digest(WINDOWS_INCLUDE),
+    }
+
+
+PLATFORM_PARTS = {"linux": linux_parts, "darwin": darwin_parts, "windows": windows_parts}
 
 
 def sdk_version(zig):

@@ -8,10 +8,16 @@ module provides:
   BINARY_ID_LDFLAGS       flags giving each binary of CPython an identifier that
                           matches a stripped copy to the unstripped one
   CMAKE_SYSTEM_NAME       CMake's name of the platform
+  CPYTHON_BUILD           how CPython builds: "configure" (and make), or "pcbuild"
+                          (its Windows projects, armpy/winbuild.py); recipes of
+                          what PCbuild compiles itself install their source tree
   OPENSSLDIR              where OpenSSL looks for certificates at run time
   SCRIPT_TRAMPOLINE       the #! lines of installed scripts ({python}: its name)
   DEBUG_INFO              file patterns of debug information the stripped tree
                           leaves out (beside the DWARF sections strip removes)
+  SMOKE_WHEELS            pinned wheels the smoke test installs into a virtual
+                          environment: {"wheel": provider, "code": what it runs
+                          there, "prints": what that must print}
   REQUIRED_EXTENSIONS     extension modules every build of the platform has
   UNBUILT_EXTENSIONS      {module: reason} of modules a native build can have and
                           ours does not; recorded in PYTHON.json
@@ -22,6 +28,9 @@ module provides:
   needed_libraries(path)  the shared libraries a binary loads
   after_install(install, version, toolchain, path_names)   edits that make binaries
                           relocatable and name build paths by their fixed names
+  layout(major_minor)     where the interpreter, python3, the standard library,
+                          extension modules, scripts and CPython's licence are in
+                          the install tree ({role: path relative to its root})
   crt_features(install)   PYTHON.json's crt_features
   manifest_fields(toolchain)         PYTHON.json fields only this platform has
 """
@@ -29,6 +38,14 @@ import importlib
 import sys
 
 from ..runner import HOST_PLATFORMS
+
+
+def posix_layout(major_minor):
+    """The layout of `make install` (Linux, macOS)."""
+    stdlib = f"lib/python{major_minor}"
+    return {"python": f"bin/python{major_minor}", "python3": "bin/python3", "stdlib": stdlib,
+            "extensions": f"{stdlib}/lib-dynload", "scripts": "bin",
+            "license": f"{stdlib}/LICENSE.txt"}
 
 
 def of(target):

@@ -11,6 +11,7 @@ import subprocess
 from macholib import mach_o
 from macholib.MachO import MachO
 
+from . import posix_layout
 from ..errors import ArmpyError
 from ..toolchain import find_program
 
@@ -18,6 +19,12 @@ from ..toolchain import find_program
 LINK_FLAGS = ["-Wl,-headerpad_max_install_names"]
 # The linker gives every Mach-O file an LC_UUID of its own.
 BINARY_ID_LDFLAGS = []
+# Wheels from PyPI the smoke test installs and uses ({"wheel", "code", "prints"}; none:
+# the standard library's own checks cover these platforms).
+SMOKE_WHEELS = []
+# How CPython is built for this platform: configure and make.
+CPYTHON_BUILD = "configure"
+layout = posix_layout
 CMAKE_SYSTEM_NAME = "Darwin"
 # Scripts (pip…) start the interpreter beside them. macOS 11 and 12 have no
 # realpath(1), so a script reached through a symlink elsewhere is not followed.

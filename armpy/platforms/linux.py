@@ -2,6 +2,7 @@
 import os
 import subprocess
 
+from . import posix_layout
 from .. import elf
 from ..builder import longest_first
 from ..toolchain import find_program
@@ -11,6 +12,12 @@ LINK_FLAGS = ["-Wl,-z,relro", "-Wl,-z,now", "-Wl,-z,noexecstack"]
 # A build-id note (GCC's linker adds one by default, lld does not): it matches a
 # stripped binary to its unstripped copy in the full archive.
 BINARY_ID_LDFLAGS = ["-Wl,--build-id=sha1"]
+# Wheels from PyPI the smoke test installs and uses ({"wheel", "code", "prints"}; none:
+# the standard library's own checks cover these platforms).
+SMOKE_WHEELS = []
+# How CPython is built for this platform: configure and make.
+CPYTHON_BUILD = "configure"
+layout = posix_layout
 CMAKE_SYSTEM_NAME = "Linux"
 # Scripts (pip…) start the interpreter beside their real path, wherever the tree is.
 SCRIPT_TRAMPOLINE = (

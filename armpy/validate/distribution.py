@@ -50,8 +50,11 @@ def check(document, install_root, python_dir, rules, glibc_required="", build_pa
 
     named = {"python_exe": document["python_exe"], "license_path": document["license_path"]}
     named |= {f"python_paths.{k}": v for k, v in document["python_paths"].items()}
+    # Windows finds files whatever their letter case (sysconfig says Include, python.org's
+    # installs have include).
+    exists = exists_in_any_case if rules["target"].platform == "windows" else os.path.exists
     for field, path in sorted(named.items()):
-        if not os.path.exists(resolve(path)):
+        if not exists(resolve(path)):
             violation("manifest-paths", f"{field} names {path}, which does not exist")
 
     major_minor = document["python_major_minor_version"]
@@ -87,6 +90,24 @@ def check(document, install_root, python_dir, rules, glibc_required="", build_pa
 
     found += build_path_violations(install_root, rules, build_paths, label)
     return found
+
+
+def exists_in_any_case(path):
+    return spelt_on_disk(path) is not None
+
+
+def spelt_on_disk(path):
+    """`path` as it is spelt on disk, each part matched in any letter case; or None."""
+    if os.path.lexists(path):
+        return path
+    parent, name = os.path.split(path)
+    if parent == path:
+        return None
+    parent = spelt_on_disk(parent)
+    if parent is None or not os.path.isdir(parent):
+        return None
+    return next((os.path.join(parent, entry) for entry in os.listdir(parent)
+                 if entry.lower() == name.lower()), None)
 
 
 def build_path_violations(install_root, rules, build_paths, label):

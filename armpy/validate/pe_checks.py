@@ -24,7 +24,9 @@ def check(path, rel, tree, rules, declared):
     try:
         machine = pefile.MACHINE_TYPE.get(pe.FILE_HEADER.Machine, hex(pe.FILE_HEADER.Machine))
         if machine != pe_rules["machine"]:
-            violation("pe-machine", f"machine is {machine}, not {pe_rules['machine']}")
+            if not any(fnmatch.fnmatchcase(rel, pattern)
+                       for pattern in pe_rules.get("foreign_machine_data", [])):
+                violation("pe-machine", f"machine is {machine}, not {pe_rules['machine']}")
             return found
         allowed = [p.lower() for p in pe_rules["imports"]]
         for dll in imported_dlls(pe):

@@ -1,0 +1,252 @@
+"""Wine for Windows arm64 programs on a Linux host.
+
+Debian trixie's arm64 Wine 10 has real ARM64 PE builtins (bookworm's Wine 8 does
+not). Its programs are aarch64 Linux programs, so they run here under qemu-user,
+inside a chroot: Wine starts its server through a shell script, which must be
+the root's arm64 shell, not the host's. The root is made of Debian arm64 packages
+fetched with a private apt configuration from the machine's own Debian mirror
+(apt checks them against Debian's archive key), unpacked, and given a Wine prefix.
+
+    python -m armpy.wine setup ROOT_DIR
+    python -m armpy.wine run ROOT_DIR PROGRAM.exe [ARGS...]
+
+Directories a program needs (an extracted archive, a work folder) are bound into
+the chroot at their own paths, so a path means the same inside and outside.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from . import debsrc
+from .errors import ArmpyError
+from .recipes import ROOT
+
+SUITE = "trixie"
+WINE_VERSION = "10.0~repack-6"
+# Wine and what its start-up scripts run; apt adds their dependencies.
+PACKAGES = [f"wine={WINE_VERSION}", f"wine64={WINE_VERSION}", f"libwine={WINE_VERSION}",
+            "libc6", "libc-bin", "dash", "coreutils"]
+# qemu's default CPU model enforces BTI, and Wine's system-call dispatcher has no
+# landing pad: Wine would spin forever at start-up.
+QEMU_CPU = "neoverse-n1"
+WINE = "/usr/lib/wine/wine64"
+WINESERVER_WAIT = "/usr/lib/wine/wineserver64 -w"
+ENVIRONMENT = {
+    "PATH": "/usr/bin:/bin", "HOME": "/root", "QEMU_CPU": QEMU_CPU,
+    "WINEPREFIX": "/root/.wine", "WINESERVER": "/usr/lib/wine/wineserver64",
+    "WINEDEBUG": "-all", "XDG_RUNTIME_DIR": "/root/run",
+    # Wine stores Windows file names in the Unix locale's encoding: in the C locale,
+    # a name with a character beyond ASCII cannot be created.
+    "LANG": "C.UTF-8",
+    # No .NET or HTML engine: Wine would offer to download them.
+    "WINEDLLOVERRIDES": "mscoree,mshtml=",
+}
+# Where builds and tests keep the root (and `./run wine-setup` makes it by default).
+DEFAULT_ROOT_DIR = os.path.join(ROOT, "build", "wine")
+# Wine gives the host's file system the drive letter Z:.
+HOST_DRIVE = "Z:\\"
+# What the root records of how it was made: a different one is made again.
+STAMP = ".armpy-wine"
+HOW_TO_INSTALL = "'./run wine-setup' makes it"
+# Mounts the chroot needs, then the caller's directories, in a private mount namespace.
+ENTER = r"""
+root=$1; shift
+mount -t proc proc "$root/proc"
+mount --rbind /dev "$root/dev"
+mount --rbind /sys "$root/sys"
+while [ "$1" != -- ]; do
+  mkdir -p "$root$1" && mount --bind "$1" "$root$1"; shift
+done
+shift
+exec chroot "$root" "$@"
+"""
+
+
+def root_of(root_dir):
+    return os.path.join(root_dir, "root")
+
+
+# Files the root needs beyond its packages. Wine resolves host names with the
+# root's C library: without /etc/hosts, "localhost" does not resolve, and every
+# program that listens on it (multiprocessing's listeners, socket servers) fails.
+ROOT_FILES = {"etc/hosts": "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n",
+              "etc/nsswitch.conf": "hosts: files dns\n"}
+
+
+def stamp_text():
+    return f"{SUITE} {' '.join(PACKAGES)} qemu-cpu={QEMU_CPU} files={sorted(ROOT_FILES)}\n"
+
+
+def is_ready(root_dir):
+    try:
+        with open(os.path.join(root_of(root_dir), STAMP)) as f:
+            return f.read() == stamp_text()
+    except OSError:
+        return False
+
+
+def check_ready(root_dir):
+    """One line naming what is missing, if the root cannot run programs."""
+    for program in ("unshare", "chroot", "qemu-aarch64-static"):
+        if not shutil.which(program):
+            raise ArmpyError(f"Wine for Windows arm64 programs needs {program}, which is "
+                             f"not installed; {HOW_TO_INSTALL}")
+    if not is_ready(root_dir):
+        raise ArmpyError(f"no Wine root at {root_of(root_dir)} (Debian {SUITE} arm64, Wine "
+                         f"{WINE_VERSION}); {HOW_TO_INSTALL}")
+
+
+def mirror():
+    """The machine's Debian archive (URI and key), from its own apt sources."""
+    derived = debsrc.derive(debsrc.machine_stanzas())
+    if not derived:
+        raise ArmpyError("no Debian 'deb' entry in /etc/apt: cannot fetch Wine's packages")
+    return derived[0]["URIs"].split()[0], derived[0].get("Signed-By",
+                                                         "/usr/share/keyrings/debian-archive-keyring.gpg")
+
+
+def fetch_packages(apt_dir):
+    """Download the arm64 .debs of PACKAGES and their dependencies into apt_dir."""
+    uri, keyring = mirror()
+    for sub in ("lists/partial", "cache/archives/partial", "etc"):
+        os.makedirs(os.path.join(apt_dir, sub), exist_ok=True)
+    with open(os.path.join(apt_dir, "etc", "sources.list"), "w") as f:
+        f.write(f"deb [arch=arm64 signed-by={keyring}] {uri} {SUITE} main\n")
+    open(os.path.join(apt_dir, "status"), "w").close()
+    options = {
+        "Dir::Etc::SourceList": os.path.join(apt_dir, "etc", "sources.list"),
+        "Dir::Etc::SourceParts": os.path.join(apt_dir, "etc", "none"),
+        "Dir::State": apt_dir, "Dir::State::Lists": os.path.join(apt_dir, "lists"),
+        "Dir::State::status": os.path.join(apt_dir, "status"),
+        "Dir::Cache": os.path.join(apt_dir, "cache"),
+        "APT::Architecture": "arm64", "APT::Architectures": "arm64",
+        "APT::Install-Recommends": "false",
+    }
+    apt = [f"-o{key}={value}" for key, value in options.items()]
+    for command in (["apt-get", *apt, "-qq", "update"],
+                    ["apt-get", *apt, "-qq", "-y", "--download-only", "install", *PACKAGES]):
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise ArmpyError(f"cannot fetch Wine's packages from {uri} ({SUITE}, arm64): {detail}")
+    archives = os.path.join(apt_dir, "cache", "archives")
+    return sorted(os.path.join(archives, n) for n in os.listdir(archives) if n.endswith(".deb"))
+
+
+def setup(root_dir):
+    """Make the Wine root in root_dir (kept if it is already the pinned one). Built
+    beside it and renamed into place, so an interrupted setup leaves no half root."""
+    root_dir = os.path.abspath(root_dir)
+    if is_ready(root_dir):
+        return root_of(root_dir)
+    os.makedirs(root_dir, exist_ok=True)
+    partial = tempfile.mkdtemp(prefix="root.partial-", dir=root_dir)
+    try:
+        for deb in fetch_packages(os.path.join(root_dir, "apt")):
+            subprocess.run(["dpkg-deb", "-x", deb, partial], check=True)
+        # Debian's merged /usr, which the packages assume and dpkg would set up.
+        for link, target in (("lib", "usr/lib"), ("bin", "usr/bin"), ("sbin", "usr/sbin")):
+            if not os.path.lexists(os.path.join(partial, link)):
+                os.symlink(target, os.path.join(partial, link))
+        if not os.path.lexists(os.path.join(partial, "usr", "bin", "sh")):
+            os.symlink("dash", os.path.join(partial, "usr", "bin", "sh"))
+        for folder in ("proc", "dev", "sys", "tmp", "root"):
+            os.makedirs(os.path.join(partial, folder), exist_ok=True)
+        for name, text in ROOT_FILES.items():
+            with open(os.path.join(partial, name), "w") as f:
+                f.write(text)
+        os.makedirs(os.path.join(partial, "root", "run"), mode=0o700)
+        result = run_in(partial, [WINE, "wineboot", "--init"], timeout=600)
+        if result.returncode != 0:
+            raise ArmpyError(f"wineboot failed in the new Wine root (exit {result.returncode}): "
+                             f"{(result.stderr.strip().splitlines() or ['no output'])[-1]}")
+        with open(os.path.join(partial, STAMP), "w") as f:
+            f.write(stamp_text())
+        shutil.rmtree(root_of(root_dir), ignore_errors=True)
+        os.replace(partial, root_of(root_dir))
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return root_of(root_dir)
+
+
+# Inside the root: the program, then a wait for the Wine server it started to end.
+SESSION = '"$@"; status=$?; ' + WINESERVER_WAIT + '; exit $status'
+
+
+def command(root, argv, binds=(), env=None):
+    """The host command that runs `argv` in the root with Wine's environment.
+
+    One Wine session at a time per root, each with a Wine server of its own: the
+    server and Wine's services live in the mount namespace of the session that
+    started them, so a program of another session, whose folders are bound in
+    its own namespace, would be looked for where they are not ("Application
+    could not be started"). The lock waits for the session before to end; the
+    session waits for its server to end before it releases the lock."""
+    environment = ENVIRONMENT | (env or {})
+    return (["flock", os.path.join(os.path.dirname(root), "session.lock"),
+             "unshare", "-m", "sh", "-c", ENTER, "enter", root,
+             *[os.path.abspath(b) for b in binds], "--", "/usr/bin/env", "-i"]
+            + [f"{k}={v}" for k, v in sorted(environment.items())]
+            + ["/bin/sh", "-c", SESSION, "session", *argv])
+
+
+def run_in(root, argv, binds=(), env=None, timeout=None):
+    return subprocess.run(command(root, argv, binds, env), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def run_program(root_dir, program, args=(), binds=(), env=None, timeout=None):
+    """Run a Windows program (a path on this host, inside `binds`) under Wine."""
+    check_ready(root_dir)
+    return run_in(root_of(root_dir), [WINE, program, *args], binds=binds, env=env,
+                  timeout=timeout)
+
+
+def target_command(argv, binds=(), root_dir=DEFAULT_ROOT_DIR):
+    """The host command running a Windows program (`argv`, its path first) under Wine,
+    with `binds` visible at their own paths; the root is made first if it is not
+    there (once, about a minute)."""
+    root = setup(root_dir)
+    return command(root, [WINE, *argv], binds)
+
+
+def windows_path(path):
+    """A path of this host as Windows programs under Wine see it (/tmp/x -> Z:\\tmp\\x)."""
+    return HOST_DRIVE + path.lstrip("/").replace("/", "\\")
+
+
+def host_paths(value):
+    """`value` (a JSON-like document a Windows program printed) with each Windows path
+    of the host's drive (Z:\\tmp\\x) as the host's path (/tmp/x)."""
+    if isinstance(value, dict):
+        return {k: host_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [host_paths(v) for v in value]
+    if isinstance(value, str) and value.startswith(HOST_DRIVE):
+        return "/" + value[len(HOST_DRIVE):].replace("\\", "/")
+    return value
+
+
+def main(argv):
+    try:
+        if len(argv) >= 2 and argv[0] == "setup":
+            print(f"armpy: Wine root ready: {setup(argv[1])}")
+            return 0
+        if len(argv) >= 3 and argv[0] == "run":
+            program = os.path.abspath(argv[2])
+            result = run_program(argv[1], program, argv[3:], binds=[os.path.dirname(program)])
+            sys.stdout.write(result.stdout)
+            sys.stderr.write(result.stderr)
+            return result.returncode
+    except ArmpyError as error:
+        print(f"armpy: error: {error}", file=sys.stderr)
+        return 2
+    print("usage: python -m armpy.wine setup ROOT_DIR | run ROOT_DIR PROGRAM.exe [ARGS...]",
+          file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,181 @@
+"""aarch64-pc-windows-msvc, cross-built here with zig from CPython's PCbuild projects
+and run here under Wine (arm64, under qemu-user).
+
+The build's own smoke test ran the extracted archive under Wine: every extension
+module, OpenSSL, SQLite, ctypes into kernel32, a venv with a local wheel and
+PyPI's markupsafe built by MSVC. These tests check what the archive is
+(python.org's layout and ABI names, PE files for ARM64) and ask the interpreter
+again.
+"""
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pefile
+import pytest
+
+from armpy import archives, introspect, manifest, package, regrtest, runner, smoke, sources
+from armpy.platforms import windows
+from armpy.sources import Upstream
+from armpy.targets import TARGETS
+from armpy.validate import rules
+from conftest import CACHE_DIR, ROOT, WINDOWS_TARGET
+
+pytestmark = pytest.mark.build
+
+TARGET = TARGETS[WINDOWS_TARGET]
+
+
+@pytest.fixture(scope="module")
+def tree(windows_artifact, tmp_path_factory):
+    """The install_only archive, extracted under a path with a space."""
+    where = tmp_path_factory.mktemp("windows tree") / "with space"
+    where.mkdir()
+    archives.extract(windows_artifact.install_only, str(where))
+    return os.path.join(str(where), "python")
+
+
+def run_python(tree, code):
+    command = runner.command(TARGET, [os.path.join(tree, "python.exe"), "-I", "-c", code],
+                             binds=[tree])
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def test_published_files_say_what_ran_under_wine(windows_artifact):
+    names = package.artifact_names(windows_artifact.opts)
+    assert names["full"].startswith("cpython-3.13.15+dev-aarch64-pc-windows-msvc-noopt-full")
+    for path in (windows_artifact.full, windows_artifact.install_only,
+                 windows_artifact.install_only_stripped):
+        assert os.path.exists(path)
+    for path in (windows_artifact.smoke, windows_artifact.smoke_stripped):
+        smoke = json.load(open(path))
+        assert smoke["failed"] == {}
+        assert smoke["runner"].startswith("Wine")
+        assert {"extension_modules", "openssl_version", "sqlite_query", "ctypes_libc_call",
+                "compression_round_trips", "decimal_arithmetic", "uuid4", "venv_and_wheels",
+                "manifest_matches_interpreter"} <= set(smoke["passed"])
+        assert smoke["extensions_imported"] >= 40
+    published = json.load(open(windows_artifact.published_manifest))
+    assert published["armpy"]["validation"]["passed"]
+    assert published["armpy"]["validation"]["checked"]["pe"] >= 30
+
+
+def test_manifest_names_python_orgs_abi(windows_artifact):
+    m = windows_artifact.manifest
+    manifest.validate(m)
+    assert windows_artifact.first_member == "python/PYTHON.json"
+    assert m["python_platform_tag"] == "win-arm64"
+    assert m["python_exe"] == "install/python.exe"
+    assert m["python_paths"]["stdlib"] == "install/Lib"
+    assert m["python_suffixes"]["extension"] == [".cp313-win_arm64.pyd", ".pyd"]
+    assert m["crt_features"] == ["ucrt"]
+    components = {c["name"] for c in m["armpy"]["components"]}
+    assert {"cpython", "openssl", "sqlite", "xz", "libffi", "zlib", "bzip2", "mpdecimal",
+            "msvc_runtime"} <= components
+    assert "ncurses" not in components and "expat" not in components
+
+
+def test_layout_is_python_orgs(tree):
+    for rel in ("python.exe", "pythonw.exe", "python313.dll", "python3.dll",
+                "vcruntime140.dll", "Scripts/pip.exe", "Lib/os.py", "Lib/site-packages/pip",
+                "Lib/venv/scripts/nt/venvlauncher.exe", "include/Python.h", "include/pyconfig.h",
+                "libs/python313.lib", "libs/python3.lib", "LICENSE.txt"):
+        assert os.path.exists(os.path.join(tree, rel)), rel
+    for module in windows.REQUIRED_EXTENSIONS:
+        path = os.path.join(tree, "DLLs", f"{module}.cp313-win_arm64.pyd")
+        builtin = not os.path.exists(path)
+        if builtin:
+            assert module in ("_winapi", "msvcrt", "nt", "winreg", "mmap", "zlib", "_json",
+                              "array", "math"), module
+
+
+def test_every_binary_is_arm64_pe(tree):
+    # Except pip's launchers for x86 and x64 Windows, data it copies out on those only.
+    foreign = rules.load(WINDOWS_TARGET)["pe"]["foreign_machine_data"]
+    binaries = [p for p in windows.binary_files(tree)
+                if not any(fnmatch.fnmatchcase(os.path.relpath(p, tree), f) for f in foreign)]
+    assert len(binaries) >= 40
+    for path in binaries:
+        pe = pefile.PE(path, fast_load=True)
+        assert pe.FILE_HEADER.Machine == 0xAA64, path
+
+
+def test_python3_dll_forwards_the_stable_abi(tree):
+    pe = pefile.PE(os.path.join(tree, "python3.dll"))
+    forwards = {s.name.decode(): s.forwarder.decode()
+                for s in pe.DIRECTORY_ENTRY_EXPORT.symbols if s.forwarder}
+    assert len(forwards) > 800
+    assert forwards["PyLong_FromLong"] == "python313.PyLong_FromLong"
+
+
+def test_the_interpreter_says_what_python_orgs_says(tree):
+    out = run_python(tree, "import sys, sysconfig, json; print(json.dumps([sys.winver, "
+                           "sys.version, sysconfig.get_platform(), sys.platform, "
+                           "sys.prefix]))")
+    assert out.returncode == 0, out.stderr[-2000:]
+    winver, version, platform_tag, platform_name, prefix = json.loads(out.stdout)
+    assert winver == "3.13-arm64"
+    assert "(ARM64)" in version and version.startswith("3.13.15")
+    assert (platform_tag, platform_name) == ("win-arm64", "win32")
+    # Started from a folder it was never built in: it found Lib/ beside itself.
+    assert runner.host_paths(TARGET, prefix) == tree
+
+
+def test_probe_agrees_with_the_manifest(tree, windows_artifact):
+    facts = introspect.probe(os.path.join(tree, "python.exe"), [], TARGET, [tree])
+    assert manifest.disagreements(windows_artifact.manifest, facts) == {}
+
+
+def test_regression_suite_runs_under_wine(windows_artifact, tmp_path):
+    """The regression-suite runner, under Wine, on two test files of the quick tier.
+    The whole tier takes longer than CI's hour leaves (its figures are in
+    benchmarks/results/); these two prove the way there: the archive extracted
+    under a path with a space, regrtest and its worker processes started under
+    Wine, the results read back and checked against the Wine skip list."""
+    result = subprocess.run(
+        [sys.executable, "-m", "armpy.regrtest", windows_artifact.install_only, "--test",
+         "test_struct", "--test", "test_zlib", "--output-dir", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=1200)
+    assert result.returncode == 0, result.stderr
+    with open(regrtest.summary_path(windows_artifact.install_only, "custom", str(tmp_path))) as f:
+        summary = json.load(f)
+    manifest.validate_regression_summary(summary)
+    assert summary["runner"]["kind"] == "wine"
+    assert summary["skip_list"] == "regrtest/skips/aarch64-pc-windows-msvc/3.13-wine.toml"
+    assert summary["test_files"]["passed"] == summary["test_files"]["selected"] == 2
+    assert summary["test_cases"]["run"] > 50 and summary["test_cases"]["failed"] == 0
+
+
+# PyPI's free-threaded build of the same wheel: its extension imports python313t.dll.
+FREE_THREADED_WHEEL = Upstream(
+    "https://files.pythonhosted.org/packages/0e/72/e3cc540f351f316e9ed0f092757459afbc595824ca724cbc5a5d4263713f/"
+    "markupsafe-3.0.3-cp313-cp313t-win_arm64.whl",
+    sha256="ad2cf8aa28b8c020ab2fc8287b0f823d0a7d8630784c31e9ee5edea20f406287", size=13973)
+
+
+def test_an_extension_for_another_abi_is_named_with_the_dll_it_lacks(tree, tmp_path):
+    """pip refuses a wheel whose tags do not fit; an extension that arrives anyway (copied,
+    or in a wrongly tagged wheel) fails with Windows' "DLL load failed". The smoke
+    check's diagnosis then names the module's file and the DLL that is missing."""
+    wheel, _provider = sources.fetch([FREE_THREADED_WHEEL], CACHE_DIR)
+    site = tmp_path / "site"
+    site.mkdir()
+    with zipfile.ZipFile(wheel) as z:
+        data = z.read("markupsafe/_speedups.cp313t-win_arm64.pyd")
+    # Named as this interpreter's extensions are, so that it is found and loaded.
+    (site / "_speedups.cp313-win_arm64.pyd").write_bytes(data)
+    code = (f"import sys; sys.path[:0] = [{os.path.dirname(smoke.CHECKS_SCRIPT)!r}, {str(site)!r}]\n"
+            "import smoke_checks\n"
+            "try:\n    import _speedups\n"
+            "except ImportError as error:\n"
+            f"    print(error); print(smoke_checks.dll_load_failure(str(error), {str(site)!r}))\n")
+    command = runner.command(TARGET, [os.path.join(tree, "python.exe"), "-I", "-c", code],
+                             binds=[tree, str(tmp_path), os.path.dirname(smoke.CHECKS_SCRIPT)])
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    error, diagnosis = result.stdout.strip().splitlines()[-2:]
+    assert "DLL load failed while importing _speedups" in error, result.stdout + result.stderr
+    assert diagnosis == ("_speedups.cp313-win_arm64.pyd imports python313t.dll, which cannot "
+                         "be loaded here"), diagnosis

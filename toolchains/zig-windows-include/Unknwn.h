@@ -1,0 +1,3 @@
+/* Windows' SDK spells it Unknwn.h (_wmimodule.cpp includes it so); MinGW's headers,
+   which zig ships, are lower case, and this file system tells the difference. */
+#include <unknwn.h>
