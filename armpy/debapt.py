@@ -13,6 +13,9 @@ import subprocess
 from . import debsrc
 from .errors import ArmpyError
 
+# How pins of binary packages follow the archive (armpy/reference.py).
+REPIN = "'python -m armpy.reference --repin' pins the reference's packages at the current versions"
+
 
 def machine_archive():
     """(URI, keyring) of the machine's main Debian archive entry."""
@@ -87,4 +90,20 @@ class PrivateApt:
             if len(parts) >= 2 and parts[1] == filename:
                 return parts[0].strip("'")
         raise ArmpyError(f"Debian {self.suite} has no {spec} ({filename}): "
+                         f"{(result.stderr.strip() or 'not in the index')[-200:]}; Debian keeps "
+                         f"only a suite's current versions: {REPIN}")
+
+    def current(self, package):
+        """(version, file name, size, sha256) of the package's current version in the
+        suite, as the archive's signed index gives them."""
+        self.update()
+        result = self._run("download", "--print-uris", f"{package}:{self.arch}",
+                           cwd=self.state_dir)
+        for line in result.stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 4 and parts[3].startswith("SHA256:"):
+                filename = parts[1]
+                version = filename.split("_")[1].replace("%3a", ":")
+                return version, filename, int(parts[2]), parts[3].split(":", 1)[1]
+        raise ArmpyError(f"Debian {self.suite} has no {package}:{self.arch}: "
                          f"{(result.stderr.strip() or 'not in the index')[-200:]}")

@@ -13,7 +13,11 @@ Each difference must be listed, with its reason, in
 reference/<target>/<X.Y>-differences.toml; anything else fails, and so does
 a listed difference that no longer occurs.
 
+Debian's archive keeps only each suite's current versions, so the pins follow
+its point releases: --repin rewrites them from the archive's signed index.
+
 Command line: python -m armpy.reference INSTALL_DIR --toolchain NAME
+              python -m armpy.reference --repin [--target T] [--python X.Y]
 """
 import argparse
 import fnmatch
@@ -21,9 +25,10 @@ import json
 import os
 import shutil
 import subprocess
+import re
 import sys
 
-from . import optimizations, recipes, sources
+from . import debapt, optimizations, recipes, sources
 from .errors import ArmpyError
 
 try:
@@ -87,6 +92,30 @@ def providers(spec):
     return [sources.DebianBinary(p["name"], p["version"], spec["suite"], spec["architecture"],
                                  p["file"], sha256=p["sha256"], size=p["size"])
             for p in spec["package"]]
+
+
+def repin(target, python, apt_dir):
+    """Pin every package of the reference at the suite's current version; returns
+    the lines that changed, as 'name: old -> new'."""
+    path = spec_path(target, python)
+    spec = load_spec(target, python)
+    apt = debapt.PrivateApt(apt_dir, spec["suite"], spec["architecture"])
+    with open(path) as f:
+        header, *blocks = f.read().split("[[package]]")
+    changed = []
+    for number, block in enumerate(blocks):
+        pin = spec["package"][number]
+        version, filename, size, sha256 = apt.current(pin["name"])
+        if version != pin["version"]:
+            changed.append(f"{pin['name']}: {pin['version']} -> {version}")
+        for key, value in (("version", f'"{version}"'), ("file", f'"{filename}"'),
+                           ("sha256", f'"{sha256}"'), ("size", str(size))):
+            block = re.sub(rf"^{key} = .*$", f"{key} = {value}", block, count=1, flags=re.M)
+        blocks[number] = block
+    with open(path + ".tmp", "w") as f:
+        f.write("[[package]]".join([header, *blocks]))
+    os.replace(path + ".tmp", path)
+    return changed
 
 
 def prepare_root(spec, cache_dir, root):
@@ -229,14 +258,24 @@ def report_lines(result):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="armpy.reference", description=__doc__.split("\n")[0])
-    parser.add_argument("install", help="an install tree or extracted install_only archive")
-    parser.add_argument("--toolchain", required=True)
+    parser.add_argument("install", nargs="?",
+                        help="an install tree or extracted install_only archive")
+    parser.add_argument("--toolchain")
+    parser.add_argument("--repin", action="store_true",
+                        help="pin the reference's packages at the suite's current versions")
     parser.add_argument("--target", default="aarch64-unknown-linux-gnu")
     parser.add_argument("--python", default="3.13")
     parser.add_argument("--cache-dir", default=os.path.join(recipes.ROOT, ".cache", "sources"))
     parser.add_argument("--work-dir", default=os.path.join(recipes.ROOT, "build", "reference"))
     args = parser.parse_args(argv)
+    if not args.repin and not (args.install and args.toolchain):
+        parser.error("an install tree and --toolchain are needed, or --repin")
     try:
+        if args.repin:
+            changed = repin(args.target, args.python,
+                            os.path.join(os.path.dirname(args.cache_dir), "apt"))
+            print("\n".join(changed) or "every pin is the current version")
+            return 0
         reference = reference_facts(args.target, args.python, args.cache_dir,
                                     os.path.join(args.work_dir, args.target))
         result = compare(build_facts(args.install), reference,

@@ -90,23 +90,46 @@ def verify(path, provider):
             f"{provider.sha256} (from {provider.describe()}); file discarded")
 
 
-def debian_uri(provider):
-    """Ask apt where the orig file of a source package lives (no host names in the repo)."""
-    spec = f"{provider.package}={provider.version}"
+def _apt(args, **kwargs):
     try:
-        # In an empty directory: apt omits files already present in the current one.
-        with tempfile.TemporaryDirectory() as empty:
-            out = subprocess.run(["apt-get", "source", "--print-uris", "-qq", spec], cwd=empty,
-                                 capture_output=True, text=True, timeout=120)
+        return subprocess.run(args, capture_output=True, text=True, timeout=120, **kwargs)
     except FileNotFoundError:
         raise ArmpyError("apt-get not found: the Debian source provider needs a Debian/Ubuntu "
                          "host (apt)") from None
+
+
+def _orig_uri(package, version, filename):
+    # In an empty directory: apt omits files already present in the current one.
+    with tempfile.TemporaryDirectory() as empty:
+        out = _apt(["apt-get", "source", "--print-uris", "-qq", f"{package}={version}"],
+                   cwd=empty)
     for line in out.stdout.splitlines():
         parts = line.split()
-        if len(parts) >= 2 and parts[1] == provider.filename:
+        if len(parts) >= 2 and parts[1] == filename:
             return parts[0].strip("'")
+    return None
+
+
+def debian_uri(provider):
+    """Ask apt where the orig file of a source package lives (no host names in the repo).
+
+    The pin is the file and its digest; the Debian revision only says where it was
+    found. Debian keeps a suite's current revision only, and every revision of one
+    upstream version shares its orig file, so when the pinned revision has gone, the
+    same file is taken from a revision that carries it (and verified as always).
+    """
+    uri = _orig_uri(provider.package, provider.version, provider.filename)
+    if uri:
+        return uri
+    listed = _apt(["apt-cache", "showsrc", "--only-source", provider.package]).stdout
+    for line in listed.splitlines():
+        if line.startswith("Version: ") and line.split()[1] != provider.version:
+            uri = _orig_uri(provider.package, line.split()[1], provider.filename)
+            if uri:
+                return uri
     raise ArmpyError(
-        f"Debian source {spec} is not available through apt (no deb-src entry for it?); "
+        f"Debian source {provider.package}={provider.version} is not available through apt, "
+        f"nor {provider.filename} in another revision (no deb-src entry for it?); "
         f"run './run build' once to add deb-src entries, then 'apt-get update'")
 
 

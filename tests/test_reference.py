@@ -10,7 +10,7 @@ import re
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from armpy import elf, reference
+from armpy import elf, reference, sources
 from armpy.errors import ArmpyError
 from armpy.targets import DEFAULT_TARGET
 from conftest import CACHE_DIR, ROOT, run_python
@@ -62,6 +62,31 @@ def test_difference_entries_need_a_reason(tmp_path, monkeypatch):
     monkeypatch.setattr(reference, "REFERENCE_DIR", str(tmp_path))
     with pytest.raises(ArmpyError, match="difference 1 has no 'why'"):
         reference.load_allowed(DEFAULT_TARGET, "3.13", "zig")
+
+
+def test_a_pin_the_archive_dropped_is_named_with_how_to_repin(tmp_path, monkeypatch):
+    """Debian keeps only a suite's current versions: a superseded pin fails in one line
+    naming the command, and --repin moves it to the archive's current version and digest."""
+    folder = tmp_path / DEFAULT_TARGET
+    folder.mkdir()
+    spec = folder / "debian-python3.13.toml"
+    spec.write_text('# kept\nsuite = "trixie"\narchitecture = "arm64"\n\n[[package]]\n'
+                    'name = "libc6"\nversion = "2.41-12+deb13u4"\n'
+                    'file = "libc6_2.41-12+deb13u4_arm64.deb"\nsha256 = "8784eda966b189c777a3'
+                    '84dac5ce009e8fc9b52d006926c5a013e7fa8aa688cc"\nsize = 2483572\n')
+    monkeypatch.setattr(reference, "REFERENCE_DIR", str(tmp_path))
+    apt_dir = os.path.join(os.path.dirname(CACHE_DIR), "apt")
+    [provider] = reference.providers(reference.load_spec(DEFAULT_TARGET, "3.13"))
+    with pytest.raises(ArmpyError, match=r"has no libc6:arm64=2\.41-12\+deb13u4 .*"
+                                         r"'python -m armpy\.reference --repin'"):
+        sources.provider_url(provider, CACHE_DIR)
+    changed = reference.repin(DEFAULT_TARGET, "3.13", apt_dir)
+    [pin] = reference.load_spec(DEFAULT_TARGET, "3.13")["package"]
+    assert changed == [f"libc6: 2.41-12+deb13u4 -> {pin['version']}"]
+    assert spec.read_text().startswith("# kept\n")
+    [provider] = reference.providers(reference.load_spec(DEFAULT_TARGET, "3.13"))
+    path, _ = sources.fetch([provider], str(tmp_path / "cache"))
+    assert sources.sha256_of(path) == pin["sha256"] and os.path.getsize(path) == pin["size"]
 
 
 def test_calls_above_the_glibc_floor_work_where_the_kernel_has_them(artifact, extracted):

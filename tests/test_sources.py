@@ -70,9 +70,20 @@ def test_unreachable_upstream_falls_back_to_debian(bzip2_source, tmp_path):
     assert "upstream.invalid" in messages[0]
 
 
+def test_a_revision_debian_dropped_still_finds_its_orig_file(bzip2_source, tmp_path):
+    """Debian keeps only current revisions; the orig file is the pin, and another
+    revision of the same upstream version carries the same bytes."""
+    _, recipe = bzip2_source
+    pinned = debian_provider(recipe)
+    gone = sources.DebianOrig(pinned.package, "1.0.8-0.1", pinned.filename,
+                              sha256=pinned.sha256, size=pinned.size)
+    got, used = sources.fetch([gone], str(tmp_path), log=lambda m: None)
+    assert used is gone and sources.sha256_of(got) == pinned.sha256
+
+
 def test_unknown_debian_version_is_a_clear_error(tmp_path):
     missing = sources.DebianOrig("bzip2", "0.0-0", "bzip2_0.0.orig.tar.gz", sha256="0" * 64)
-    with pytest.raises(ArmpyError, match="not available through apt"):
+    with pytest.raises(ArmpyError, match="not available through apt, nor bzip2_0.0.orig.tar.gz"):
         sources.fetch([missing], str(tmp_path), log=lambda m: None)
 
 
