@@ -26,7 +26,8 @@ def build(opts, toolchain, host_python, dep_prefixes, workdir, stage, srcdir, so
                  for prop, (component, folder) in recipe.PCBUILD_EXTERNALS.items()}
     libraries = {name: static_library_flags(b, package)
                  for name, package in recipe.PCBUILD_LIBRARIES.items()}
-    compiler = winbuild.Compiler(toolchain.cc, toolchain.cxx, b.cflags, libraries)
+    compiler = winbuild.Compiler(toolchain.cc, toolchain.cxx, b.cflags, libraries,
+                                 toolchain.ldflags)
     install = os.path.join(stage, "install")
     objdir = os.path.join(workdir, "pcbuild")
     shutil.rmtree(objdir, ignore_errors=True)

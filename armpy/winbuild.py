@@ -59,12 +59,12 @@ def properties(version, build_dir, externals):
 
 
 class Compiler:
-    """The toolchain's drivers with the flags of every compile, and the libraries that
-    stand for those PCbuild links: {PCbuild's name: link flags}."""
+    """The toolchain's drivers with the flags of every compile and of every link, and
+    the libraries that stand for those PCbuild links: {PCbuild's name: link flags}."""
 
-    def __init__(self, cc, cxx, cflags, libraries):
+    def __init__(self, cc, cxx, cflags, libraries, ldflags=()):
         self.cc, self.cxx, self.cflags = tuple(cc), tuple(cxx), list(cflags)
-        self.libraries = dict(libraries)
+        self.libraries, self.ldflags = dict(libraries), list(ldflags)
 
 
 def build(srcdir, compiler, host_python, out, build_dir, version, externals, jobs, run):
@@ -229,7 +229,8 @@ def link(project, objects, target, compiler, build_dir, run, built):
         flags.append(f"-Wl,--stack,{project.link['StackReserveSize']}")
     # C++ (_wmi) links with the C++ driver, which links its runtime in statically.
     cpp = any(source.path.endswith(".cpp") for source in project.sources)
-    run([*(compiler.cxx if cpp else compiler.cc), *objects, *references, "-o", target, *flags,
+    run([*(compiler.cxx if cpp else compiler.cc), *compiler.ldflags, *objects, *references,
+         "-o", target, *flags,
          *[flag for lib in project.libraries for flag in library_flags(lib, compiler)]])
     return implib
 

@@ -9,6 +9,7 @@ again.
 """
 import fnmatch
 import json
+import math
 import os
 import subprocess
 import sys
@@ -122,6 +123,21 @@ def test_the_interpreter_says_what_python_orgs_says(tree):
     assert (platform_tag, platform_name) == ("win-arm64", "win32")
     # Started from a folder it was never built in: it found Lib/ beside itself.
     assert runner.host_paths(TARGET, prefix) == tree
+
+
+def test_math_is_the_ucrts_as_in_msvcs_build(tree):
+    """python313.dll calls the UCRT's math functions, as python.org's does, not the
+    copies in zig's runtime: its log2 was 2.7 million ulps off for subnormal numbers."""
+    pe = pefile.PE(os.path.join(tree, "python313.dll"))
+    imported = {entry.dll.decode().lower(): {i.name.decode() for i in entry.imports if i.name}
+                for entry in pe.DIRECTORY_ENTRY_IMPORT}
+    assert {"log2", "log", "log10", "exp", "sin", "cos", "tan", "fmod"} <= \
+        imported["api-ms-win-crt-math-l1-1-0.dll"]
+    values = [1e-308, 5e-324, 2.2250738585072014e-308, 0.1, 3.0, 1e300]
+    out = run_python(tree, f"import math; print([math.log2(x) for x in {values!r}])")
+    assert out.returncode == 0, out.stderr[-2000:]
+    for x, ours in zip(values, json.loads(out.stdout)):
+        assert abs(ours - math.log2(x)) <= math.ulp(math.log2(x)), (x, ours, math.log2(x))
 
 
 def test_probe_agrees_with_the_manifest(tree, windows_artifact):

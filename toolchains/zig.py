@@ -37,6 +37,8 @@ DARWIN_FRAMEWORKS = os.path.join(HERE, "zig-darwin-frameworks")
 INSTALL_COMMAND = "pip install -r requirements.txt"
 PROFDATA = "llvm-profdata-19"
 WINDRES = "llvm-windres-19"
+# zig dlltool's names of the machines of Windows targets.
+DLLTOOL_MACHINES = {"aarch64": "arm64"}
 # IR-level PGO, not configure's front-end -fprofile-instr-*: zig's clang (22) hashes each
 # function with its newest front-end hash when instrumenting, but with the hash of the
 # profile file's format version when reading it back, and llvm-profdata 19 writes an
@@ -176,6 +178,7 @@ def windows_parts(target, zig, folder, make):
         windres = find_program(WINDRES, "llvm-19")
         mingw_headers = os.path.join(zig_lib_dir(zig), "libc", "include", "any-windows-any")
         return {
+            "ldflags": (ucrt_math_library(cc, zig, target, folder, make),),
             "rc": f"{windres} --target={target.gnu_triple} -I{mingw_headers}",
             "pgo_unsupported": "not yet built for Windows (valid: noopt)",
             "lto_unsupported": "not yet built for Windows (valid: noopt)",
@@ -202,6 +205,35 @@ def sdk_version(zig):
             return json.load(f)["Version"]
     except (OSError, ValueError, KeyError) as error:
         raise ArmpyError(f"{path}: cannot read zig's macOS SDK version ({error})") from None
+
+
+def ucrt_math_library(cc, zig, target, folder, make):
+    """The import library of the UCRT's math functions, for every Windows link.
+
+    zig's own runtime (compiler_rt) defines sin, cos, exp, log, log2, fmod… weakly and
+    comes before the UCRT's import libraries in zig's links, so its copies were linked
+    where MSVC's builds call the UCRT's, and they are less exact (log2 of a subnormal
+    number was 2.7 million ulps off). Named among a link's inputs, this library comes
+    first and the UCRT's functions are imported. It is made as zig makes the one it
+    links: MinGW-w64's definition file, preprocessed for the target's machine (which
+    keeps MinGW's choices, such as its own lgamma for signgam), through zig's dlltool.
+    """
+    mingw = os.path.join(zig_lib_dir(zig), "libc", "mingw")
+    arch = target.zig_target.split("-", 1)[0]
+    library = os.path.join(folder, "ucrt-math.lib")
+    if make and not os.path.exists(library):
+        definitions = subprocess.run(
+            [*cc, "-E", "-P", "-undef", "-x", "c", f"-D__{arch}__",
+             f"-I{os.path.join(mingw, 'def-include')}",
+             os.path.join(mingw, "lib-common", "api-ms-win-crt-math-l1-1-0.def.in")],
+            check=True, capture_output=True, text=True).stdout
+        with open(library + ".def", "w") as f:
+            f.write(definitions)
+        subprocess.run([zig, "dlltool", "-m", DLLTOOL_MACHINES[arch], "-d",
+                        library + ".def", "-l", library + ".tmp"], check=True,
+                       capture_output=True)
+        os.replace(library + ".tmp", library)
+    return library
 
 
 def empty_object(cc, folder, make):
