@@ -1,7 +1,8 @@
 """A private apt configuration for another Debian suite and architecture.
 
-Reference interpreters (Debian's own arm64 python3.13) come from a Debian
-release other than the build machine's, for another architecture. apt is
+Reference interpreters (Debian's own arm64 python3.13) and the Wine that runs
+Windows programs come from a Debian release other than the build machine's,
+for another architecture. apt is
 pointed at them through its own state and cache directories, with the mirror
 and keyring of the machine's existing entries: nothing is installed, the
 machine's apt state is untouched, and no host name is written into the repo.
@@ -56,7 +57,7 @@ class PrivateApt:
             "Dir::Etc::SourceParts": f"{d}/none", "Dir::Etc::Preferences": f"{d}/none",
             "Dir::Etc::PreferencesParts": f"{d}/preferences.d",
             "APT::Architecture": self.arch, "APT::Architectures": self.arch,
-            "Debug::NoLocking": "true",
+            "APT::Install-Recommends": "false", "Debug::NoLocking": "true",
         }
         with open(self.config + ".tmp", "w") as f:
             f.writelines(f'{key} "{value}";\n' for key, value in settings.items())
@@ -92,6 +93,24 @@ class PrivateApt:
         raise ArmpyError(f"Debian {self.suite} has no {spec} ({filename}): "
                          f"{(result.stderr.strip() or 'not in the index')[-200:]}; Debian keeps "
                          f"only a suite's current versions: {REPIN}")
+
+    def download_with_dependencies(self, packages):
+        """Download `packages` (apt's specs: name or name=version) and everything they
+        depend on, as apt resolves them for an empty system; returns the .deb paths.
+        apt checks each file against the archive's signed index."""
+        self.update()
+        archives = os.path.join(self.state_dir, "cache", "archives")
+        # Only this resolution's files: one left from an earlier one may be another version.
+        for name in os.listdir(archives):
+            if name.endswith(".deb"):
+                os.unlink(os.path.join(archives, name))
+        result = self._run("-y", "--download-only", "install", *packages)
+        if result.returncode != 0:
+            detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise ArmpyError(f"cannot fetch {', '.join(packages)} from Debian {self.suite} "
+                             f"({self.arch}): {detail}")
+        return sorted(os.path.join(archives, n) for n in os.listdir(archives)
+                      if n.endswith(".deb"))
 
     def current(self, package):
         """(version, file name, size, sha256) of the package's current version in the

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from . import debsrc
+from . import debapt
 from .errors import ArmpyError
 from .recipes import ROOT
 
@@ -98,43 +98,6 @@ def check_ready(root_dir):
                          f"{WINE_VERSION}); {HOW_TO_INSTALL}")
 
 
-def mirror():
-    """The machine's Debian archive (URI and key), from its own apt sources."""
-    derived = debsrc.derive(debsrc.machine_stanzas())
-    if not derived:
-        raise ArmpyError("no Debian 'deb' entry in /etc/apt: cannot fetch Wine's packages")
-    return derived[0]["URIs"].split()[0], derived[0].get("Signed-By",
-                                                         "/usr/share/keyrings/debian-archive-keyring.gpg")
-
-
-def fetch_packages(apt_dir):
-    """Download the arm64 .debs of PACKAGES and their dependencies into apt_dir."""
-    uri, keyring = mirror()
-    for sub in ("lists/partial", "cache/archives/partial", "etc"):
-        os.makedirs(os.path.join(apt_dir, sub), exist_ok=True)
-    with open(os.path.join(apt_dir, "etc", "sources.list"), "w") as f:
-        f.write(f"deb [arch=arm64 signed-by={keyring}] {uri} {SUITE} main\n")
-    open(os.path.join(apt_dir, "status"), "w").close()
-    options = {
-        "Dir::Etc::SourceList": os.path.join(apt_dir, "etc", "sources.list"),
-        "Dir::Etc::SourceParts": os.path.join(apt_dir, "etc", "none"),
-        "Dir::State": apt_dir, "Dir::State::Lists": os.path.join(apt_dir, "lists"),
-        "Dir::State::status": os.path.join(apt_dir, "status"),
-        "Dir::Cache": os.path.join(apt_dir, "cache"),
-        "APT::Architecture": "arm64", "APT::Architectures": "arm64",
-        "APT::Install-Recommends": "false",
-    }
-    apt = [f"-o{key}={value}" for key, value in options.items()]
-    for command in (["apt-get", *apt, "-qq", "update"],
-                    ["apt-get", *apt, "-qq", "-y", "--download-only", "install", *PACKAGES]):
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-            raise ArmpyError(f"cannot fetch Wine's packages from {uri} ({SUITE}, arm64): {detail}")
-    archives = os.path.join(apt_dir, "cache", "archives")
-    return sorted(os.path.join(archives, n) for n in os.listdir(archives) if n.endswith(".deb"))
-
-
 def setup(root_dir):
     """Make the Wine root in root_dir (kept if it is already the pinned one). Built
     beside it and renamed into place, so an interrupted setup leaves no half root."""
@@ -144,7 +107,8 @@ def setup(root_dir):
     os.makedirs(root_dir, exist_ok=True)
     partial = tempfile.mkdtemp(prefix="root.partial-", dir=root_dir)
     try:
-        for deb in fetch_packages(os.path.join(root_dir, "apt")):
+        apt = debapt.PrivateApt(os.path.join(root_dir, "apt"), SUITE, "arm64")
+        for deb in apt.download_with_dependencies(PACKAGES):
             subprocess.run(["dpkg-deb", "-x", deb, partial], check=True)
         # Debian's merged /usr, which the packages assume and dpkg would set up.
         for link, target in (("lib", "usr/lib"), ("bin", "usr/bin"), ("sbin", "usr/sbin")):
