@@ -27,7 +27,7 @@ def build(opts, toolchain, host_python, dep_prefixes, workdir, stage, srcdir, so
     libraries = {name: static_library_flags(b, package)
                  for name, package in recipe.PCBUILD_LIBRARIES.items()}
     compiler = winbuild.Compiler(toolchain.cc, toolchain.cxx, b.cflags, libraries,
-                                 toolchain.ldflags)
+                                 toolchain.ldflags, toolchain.rc.split())
     install = os.path.join(stage, "install")
     objdir = os.path.join(workdir, "pcbuild")
     shutil.rmtree(objdir, ignore_errors=True)

@@ -34,6 +34,9 @@ class Project:
     link: dict                # the linker's other settings (SubSystem, StackReserveSize…)
     references: list          # projects it links with (pythoncore, sqlite3…)
     frozen: list              # (module name, .py source, generated header) of _freeze_module
+    resources: list = field(default_factory=list)     # .rc scripts (version, manifest, icon)
+    resource_defines: list = field(default_factory=list)
+    resource_includes: list = field(default_factory=list)
 
 
 def read(pcbuild, name, properties):
@@ -119,6 +122,11 @@ def read_definitions(group, props, project, pcbuild):
                 project.defines += values(setting.text, props)
             elif tag == "ClCompile" and name == "AdditionalIncludeDirectories":
                 project.includes += [folder(v, pcbuild) for v in values(setting.text, props)]
+            elif tag == "ResourceCompile" and name == "PreprocessorDefinitions":
+                project.resource_defines += values(setting.text, props)
+            elif tag == "ResourceCompile" and name == "AdditionalIncludeDirectories":
+                project.resource_includes += [folder(v, pcbuild)
+                                              for v in values(setting.text, props)]
             elif tag == "Link" and name == "AdditionalDependencies":
                 # By name: some are named by where PCbuild's own build puts them.
                 project.libraries += [re.split(r"[\\/]", v)[-1][:-4]
@@ -145,6 +153,8 @@ def read_items(group, props, project, pcbuild):
                 source.includes = [folder(v, pcbuild) for v in
                                    values(settings["AdditionalIncludeDirectories"].text, props)]
             project.sources.append(source)
+        elif tag == "ResourceCompile":
+            project.resources.append(include)
         elif "ModName" in settings and "OutFile" in settings:
             out = expand(settings["OutFile"].text.strip(), props).replace("\\", "/")
             project.frozen.append((settings["ModName"].text.strip(), include, out))

@@ -9,6 +9,7 @@ Windows installs (python.exe beside python313.dll, DLLs/*.pyd, Lib/).
 import glob
 import hashlib
 import os
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,6 +36,8 @@ EXTERNALS_NOT_GIVEN = "/armpy/externals-not-given/"
 # the syntax for MinGW's and leaves the handler out. Without it, a read of a mapped
 # file that shrank underneath ends the process, as on POSIX, instead of raising OSError.
 DEFINES = ["DONT_USE_SEH"]
+# python.props' ReleaseLevelNumber of each release level (None: final).
+RELEASE_LEVELS = {"a": 10, "b": 11, "rc": 12, None: 15}
 # Projects of PCbuild that make no part of the distribution: Windows Store builds,
 # the py.exe launcher (installed system-wide by python.org's installer), the
 # Explorer extension, the build's own tools, and the externals it compiles by
@@ -49,7 +52,7 @@ def properties(version, build_dir, externals):
     `externals` names the source folders of the dependencies PCbuild compiles from
     source (zlibDir, bz2Dir, mpdecimalDir…); those not given count as absent."""
     major, minor = version.split(".")[:2]
-    props = {"Platform": "ARM64", "Configuration": "Release", "ArchName": "arm64",
+    props = {"Platform": "ARM64", "Field3Value": str(field3(version)), "Configuration": "Release", "ArchName": "arm64",
              "PyArchExt": "-arm64", "MajorVersionNumber": major, "MinorVersionNumber": minor,
              "Py_IntDir": os.path.join(build_dir, "obj") + "/",
              "IncludeExternals": "true" if externals.get("zlibDir") else "false",
@@ -58,13 +61,23 @@ def properties(version, build_dir, externals):
     return props | {name: folder.rstrip("/") + "/" for name, folder in externals.items()}
 
 
+def field3(version):
+    """The third field of the binaries' file version, as python.props computes it:
+    micro * 1000 + release level * 10 + serial (3.13.15 -> 15150, 3.14.0rc1 -> 121)."""
+    match = re.fullmatch(r"\d+\.\d+\.(\d+)(?:(a|b|rc)(\d+))?", version)
+    if not match:
+        raise ArmpyError(f"cpython for Windows: version {version} is not X.Y.Z[a|b|rcN]")
+    micro, level, serial = match.groups()
+    return int(micro) * 1000 + RELEASE_LEVELS[level] * 10 + int(serial or 0)
+
+
 class Compiler:
     """The toolchain's drivers with the flags of every compile and of every link, and
     the libraries that stand for those PCbuild links: {PCbuild's name: link flags}."""
 
-    def __init__(self, cc, cxx, cflags, libraries, ldflags=()):
+    def __init__(self, cc, cxx, cflags, libraries, ldflags=(), rc=()):
         self.cc, self.cxx, self.cflags = tuple(cc), tuple(cxx), list(cflags)
-        self.libraries, self.ldflags = dict(libraries), list(ldflags)
+        self.libraries, self.ldflags, self.rc = dict(libraries), list(ldflags), tuple(rc)
 
 
 def build(srcdir, compiler, host_python, out, build_dir, version, externals, jobs, run):
@@ -227,12 +240,40 @@ def link(project, objects, target, compiler, build_dir, run, built):
                                   else [])
     if project.link.get("StackReserveSize"):
         flags.append(f"-Wl,--stack,{project.link['StackReserveSize']}")
+    objects = objects + compile_resources(project, os.path.basename(target), compiler,
+                                          build_dir, run)
     # C++ (_wmi) links with the C++ driver, which links its runtime in statically.
     cpp = any(source.path.endswith(".cpp") for source in project.sources)
     run([*(compiler.cxx if cpp else compiler.cc), *compiler.ldflags, *objects, *references,
          "-o", target, *flags,
          *[flag for lib in project.libraries for flag in library_flags(lib, compiler)]])
     return implib
+
+
+def compile_resources(project, filename, compiler, build_dir, run):
+    """The project's resource scripts as objects to link: the version information
+    Windows shows and installers read, the manifest (supported Windows versions,
+    long paths) and the programs' icons. Returns the object files."""
+    objects = []
+    defines = [d for d in project.resource_defines if not d.startswith("ORIGINAL_FILENAME=")]
+    # The name this build gives the file (python.org's DLLs/ names carry no ABI tag).
+    defines.append(f'ORIGINAL_FILENAME=\\"{filename}\\"')
+    for script in project.resources:
+        # llvm-rc takes a backslash in a file name literally off Windows: the icons'
+        # names ("icons\python.ico") get slashes, in a copy beside the script.
+        with open(script, encoding="latin-1") as f:
+            text = re.sub(r'^(\s*\w+\s+ICON\b[^"\n]*")([^"\n]*)"',
+                          lambda m: m.group(1) + m.group(2).replace("\\", "/") + '"',
+                          f.read(), flags=re.M)
+        copy = f"{script[:-3]}.{project.name}.rc"
+        with open(copy, "w", encoding="latin-1") as f:
+            f.write(text)
+        obj = os.path.join(build_dir, "obj", "objects", project.name,
+                           os.path.basename(script) + ".o")
+        run([*compiler.rc, "-O", "coff", *[f"-D{d}" for d in defines],
+             *[f"-I{i}" for i in project.resource_includes], "-i", copy, "-o", obj])
+        objects.append(obj)
+    return objects
 
 
 def library_flags(name, compiler):

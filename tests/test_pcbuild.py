@@ -44,6 +44,27 @@ def test_programs_link_settings(cpython_source, props):
     assert python.link["StackReserveSize"] == "2000000"
 
 
+def test_resource_scripts_and_their_definitions(cpython_source, props):
+    python = read(cpython_source, "python", props)
+    assert [os.path.relpath(r, cpython_source) for r in python.resources] == ["PC/python_exe.rc"]
+    # FIELD3 from the version (python.props computes it with property functions).
+    assert "FIELD3=15150" in python.resource_defines
+    assert os.path.join(cpython_source, "PC") in python.resource_includes
+    launcher = read(cpython_source, "venvlauncher", props)
+    assert "PY_ICON" in launcher.resource_defines
+
+
+@pytest.mark.parametrize("version, expected", [("3.13.15", 15150), ("3.14.0rc1", 121),
+                                               ("3.14.0a7", 107), ("3.13.0b2", 112)])
+def test_file_version_third_field(version, expected):
+    assert winbuild.field3(version) == expected
+
+
+def test_a_version_it_cannot_number_is_one_line():
+    with pytest.raises(ArmpyError, match="version 3.13 is not X.Y.Z"):
+        winbuild.field3("3.13")
+
+
 def test_frozen_modules_of_the_freezer_project(cpython_source, props):
     frozen = {name: source for name, source, _ in
               read(cpython_source, "_freeze_module", props).frozen}

@@ -140,6 +140,40 @@ def test_math_is_the_ucrts_as_in_msvcs_build(tree):
         assert abs(ours - math.log2(x)) <= math.ulp(math.log2(x)), (x, ours, math.log2(x))
 
 
+def version_strings(pe):
+    return {k.decode(): v.decode() for info in pe.FileInfo[0] if info.Key == b"StringFileInfo"
+            for table in info.StringTable for k, v in table.entries.items()}
+
+
+def manifests(pe):
+    [manifest_type] = [t for t in pe.DIRECTORY_ENTRY_RESOURCE.entries
+                       if t.id == pefile.RESOURCE_TYPE["RT_MANIFEST"]]
+    return [pe.get_data(lang.data.struct.OffsetToData, lang.data.struct.Size).decode()
+            for entry in manifest_type.directory.entries for lang in entry.directory.entries]
+
+
+def test_binaries_carry_pcbuilds_version_information_and_manifest(tree):
+    """PC/*.rc as PCbuild compiles them: the version Windows' file properties and
+    installers read, and the manifest that declares the Windows versions the program
+    supports and its long-path awareness."""
+    for rel, description in (("python.exe", "Python"), ("pythonw.exe", "Python"),
+                             ("python313.dll", "Python Core"),
+                             ("DLLs/_socket.cp313-win_arm64.pyd", "Python Core")):
+        pe = pefile.PE(os.path.join(tree, rel))
+        fixed = pe.VS_FIXEDFILEINFO[0]
+        # 3.13.15 final: micro * 1000 + 15 * 10 (python.props' Field3Value).
+        assert (fixed.FileVersionMS >> 16, fixed.FileVersionMS & 0xFFFF,
+                fixed.FileVersionLS >> 16) == (3, 13, 15150), rel
+        strings = version_strings(pe)
+        assert strings["FileVersion"] == strings["ProductVersion"] == "3.13.15", rel
+        assert strings["OriginalFilename"] == os.path.basename(rel), rel
+        assert strings["FileDescription"] == description, rel
+        assert strings["CompanyName"] == "Python Software Foundation", rel
+        assert any("longPathAware" in text for text in manifests(pe)), rel
+    icons = pefile.PE(os.path.join(tree, "python.exe")).DIRECTORY_ENTRY_RESOURCE.entries
+    assert any(t.id == pefile.RESOURCE_TYPE["RT_GROUP_ICON"] for t in icons)
+
+
 def test_probe_agrees_with_the_manifest(tree, windows_artifact):
     facts = introspect.probe(os.path.join(tree, "python.exe"), [], TARGET, [tree])
     assert manifest.disagreements(windows_artifact.manifest, facts) == {}
