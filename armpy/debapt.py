@@ -1,11 +1,11 @@
 """A private apt configuration for another Debian suite and architecture.
 
 Reference interpreters (Debian's own arm64 python3.13) and the Wine that runs
-Windows programs come from a Debian release other than the build machine's,
-for another architecture. apt is
-pointed at them through its own state and cache directories, with the mirror
-and keyring of the machine's existing entries: nothing is installed, the
-machine's apt state is untouched, and no host name is written into the repo.
+Windows programs come from a Debian release other than the build machine's, for
+another architecture. apt is pointed at them through its own state and cache
+directories, with the mirror and keyring of the machine's existing entries:
+nothing is installed, the machine's apt state is untouched, and no host name is
+written into the repo.
 """
 import glob
 import os
@@ -14,8 +14,9 @@ import subprocess
 from . import debsrc
 from .errors import ArmpyError
 
-# How pins of binary packages follow the archive (armpy/reference.py).
-REPIN = "'python -m armpy.reference --repin' pins the reference's packages at the current versions"
+# How pins of binary packages follow the archive (the native reference's: armpy/reference.py).
+REPIN = ("pin the current one ('python -m armpy.reference --repin' does it for the "
+         "native reference's packages)")
 
 
 def machine_archive():

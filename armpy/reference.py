@@ -23,9 +23,9 @@ import argparse
 import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
-import re
 import sys
 
 from . import debapt, optimizations, recipes, sources

@@ -52,8 +52,10 @@ def properties(version, build_dir, externals):
     `externals` names the source folders of the dependencies PCbuild compiles from
     source (zlibDir, bz2Dir, mpdecimalDir…); those not given count as absent."""
     major, minor = version.split(".")[:2]
-    props = {"Platform": "ARM64", "Field3Value": str(field3(version)), "Configuration": "Release", "ArchName": "arm64",
+    props = {"Platform": "ARM64", "Configuration": "Release", "ArchName": "arm64",
              "PyArchExt": "-arm64", "MajorVersionNumber": major, "MinorVersionNumber": minor,
+             # Computed by python.props with property functions, which the reader skips.
+             "Field3Value": str(field3(version)),
              "Py_IntDir": os.path.join(build_dir, "obj") + "/",
              "IncludeExternals": "true" if externals.get("zlibDir") else "false",
              # Externals come from the folders given, never from a default place.
