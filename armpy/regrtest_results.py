@@ -29,6 +29,8 @@ RESULT_RE = re.compile(r"^(?:== )?Tests? result: (.+?)(?: ==)?$")
 # Printed in a test's output when regrtest's --timeout stops it (the worker then
 # exits with status 1, which is all its progress line says).
 TIMEOUT_RE = re.compile(r"Timeout \((\d+:\d\d:\d\d)\)!$")
+# A list's names; a worker that failed outside any test file is "<regrtest worker>".
+LIST_ITEM_RE = re.compile(r"<[^>]+>|\S+")
 
 
 @dataclass
@@ -62,7 +64,7 @@ def parse_log(text):
                 summary.lists[current] = []
             continue
         if current and line.startswith("    "):
-            summary.lists[current] += line.split()
+            summary.lists[current] += LIST_ITEM_RE.findall(line)
             continue
         current = None
         result = RESULT_RE.match(line.strip())
