@@ -32,10 +32,10 @@ PACKAGES = [f"wine={WINE_VERSION}", f"wine64={WINE_VERSION}", f"libwine={WINE_VE
 # landing pad: Wine would spin forever at start-up.
 QEMU_CPU = "neoverse-n1"
 WINE = "/usr/lib/wine/wine64"
-WINESERVER_WAIT = "/usr/lib/wine/wineserver64 -w"
+WINESERVER = "/usr/lib/wine/wineserver64"
 ENVIRONMENT = {
     "PATH": "/usr/bin:/bin", "HOME": "/root", "QEMU_CPU": QEMU_CPU,
-    "WINEPREFIX": "/root/.wine", "WINESERVER": "/usr/lib/wine/wineserver64",
+    "WINEPREFIX": "/root/.wine", "WINESERVER": WINESERVER,
     "WINEDEBUG": "-all", "XDG_RUNTIME_DIR": "/root/run",
     # Wine stores Windows file names in the Unix locale's encoding: in the C locale,
     # a name with a character beyond ASCII cannot be created.
@@ -135,8 +135,10 @@ def setup(root_dir):
     return root_of(root_dir)
 
 
-# Inside the root: the program, then a wait for the Wine server it started to end.
-SESSION = '"$@"; status=$?; ' + WINESERVER_WAIT + '; exit $status'
+# Inside the root: the program, then the session's end. What the program leaves
+# running (Wine's services, and any process of its own that did not end: a hung
+# child of a test) is stopped with the server, which is waited for.
+SESSION = f'"$@"; status=$?; {WINESERVER} -k; {WINESERVER} -w; exit $status'
 
 
 def command(root, argv, binds=(), env=None):
@@ -147,7 +149,7 @@ def command(root, argv, binds=(), env=None):
     started them, so a program of another session, whose folders are bound in
     its own namespace, would be looked for where they are not ("Application
     could not be started"). The lock waits for the session before to end; the
-    session waits for its server to end before it releases the lock."""
+    session stops its server, and every process left, before it releases the lock."""
     environment = ENVIRONMENT | (env or {})
     return (["flock", os.path.join(os.path.dirname(root), "session.lock"),
              "unshare", "-m", "sh", "-c", ENTER, "enter", root,
