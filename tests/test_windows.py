@@ -140,6 +140,23 @@ def test_math_is_the_ucrts_as_in_msvcs_build(tree):
         assert abs(ours - math.log2(x)) <= math.ulp(math.log2(x)), (x, ours, math.log2(x))
 
 
+def test_sockets_with_a_timeout_wait_whatever_their_handle(tree):
+    """A Windows socket is a handle, which select() takes whatever its value; with
+    clang, CPython compared it with FD_SETSIZE (64), so connect() and accept() with
+    a timeout raised BlockingIOError and "not a socket" once handles passed 64."""
+    code = ("import socket\n"
+            # Handles grow by 4: forty sockets put the next ones well above 64.
+            "held = [socket.socket() for _ in range(40)]\n"
+            "server = socket.create_server(('127.0.0.1', 0)); server.settimeout(60)\n"
+            "client = socket.socket(); client.settimeout(60)\n"
+            "client.connect(server.getsockname()); conn, _ = server.accept()\n"
+            "client.sendall(b'armpy'); print(conn.recv(5).decode(), client.fileno() > 64)\n")
+    out = run_python(tree, code)
+    assert out.returncode == 0, out.stderr[-2000:]
+    # The handle was above 64: the path the fix is about was taken.
+    assert out.stdout.split() == ["armpy", "True"]
+
+
 def version_strings(pe):
     return {k.decode(): v.decode() for info in pe.FileInfo[0] if info.Key == b"StringFileInfo"
             for table in info.StringTable for k, v in table.entries.items()}
