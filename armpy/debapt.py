@@ -80,20 +80,29 @@ class PrivateApt:
             raise ArmpyError(f"apt-get update for {self.suite}/{self.arch} failed: "
                              f"{result.stderr.strip()[-300:]}")
 
+    def _has_index(self):
+        return glob.glob(os.path.join(self.state_dir, "lists", "*_Packages*"))
+
+    def _download_uris(self, spec):
+        """apt's rows for downloading `spec`: [(uri, file name, size, sha256)], and its
+        error output."""
+        result = self._run("download", "--print-uris", spec, cwd=self.state_dir)
+        rows = [(parts[0].strip("'"), parts[1], int(parts[2]), parts[3].split(":", 1)[1])
+                for parts in map(str.split, result.stdout.splitlines())
+                if len(parts) == 4 and parts[3].startswith("SHA256:")]
+        return rows, (result.stderr.strip() or "not in the index")[-200:]
+
     def uri(self, package, version, filename):
         """The archive URI of one binary package version (the index is read once)."""
-        if not os.path.isdir(os.path.join(self.state_dir, "lists")) or \
-                not glob.glob(os.path.join(self.state_dir, "lists", "*_Packages*")):
+        if not self._has_index():
             self.update()
         spec = f"{package}:{self.arch}={version}"
-        result = self._run("download", "--print-uris", spec, cwd=self.state_dir)
-        for line in result.stdout.splitlines():
-            parts = line.split()
-            if len(parts) >= 2 and parts[1] == filename:
-                return parts[0].strip("'")
-        raise ArmpyError(f"Debian {self.suite} has no {spec} ({filename}): "
-                         f"{(result.stderr.strip() or 'not in the index')[-200:]}; Debian keeps "
-                         f"only a suite's current versions: {REPIN}")
+        rows, error = self._download_uris(spec)
+        for uri, name, _, _ in rows:
+            if name == filename:
+                return uri
+        raise ArmpyError(f"Debian {self.suite} has no {spec} ({filename}): {error}; Debian "
+                         f"keeps only a suite's current versions: {REPIN}")
 
     def download_with_dependencies(self, packages):
         """Download `packages` (apt's specs: name or name=version) and everything they
@@ -115,15 +124,11 @@ class PrivateApt:
 
     def current(self, package):
         """(version, file name, size, sha256) of the package's current version in the
-        suite, as the archive's signed index gives them."""
-        self.update()
-        result = self._run("download", "--print-uris", f"{package}:{self.arch}",
-                           cwd=self.state_dir)
-        for line in result.stdout.splitlines():
-            parts = line.split()
-            if len(parts) == 4 and parts[3].startswith("SHA256:"):
-                filename = parts[1]
-                version = filename.split("_")[1].replace("%3a", ":")
-                return version, filename, int(parts[2]), parts[3].split(":", 1)[1]
-        raise ArmpyError(f"Debian {self.suite} has no {package}:{self.arch}: "
-                         f"{(result.stderr.strip() or 'not in the index')[-200:]}")
+        suite, as the archive's signed index gives them (update() first for the newest)."""
+        if not self._has_index():
+            self.update()
+        rows, error = self._download_uris(f"{package}:{self.arch}")
+        if not rows:
+            raise ArmpyError(f"Debian {self.suite} has no {package}:{self.arch}: {error}")
+        _, filename, size, sha256 = rows[0]
+        return filename.split("_")[1].replace("%3a", ":"), filename, size, sha256

@@ -100,6 +100,7 @@ def repin(target, python, apt_dir):
     path = spec_path(target, python)
     spec = load_spec(target, python)
     apt = debapt.PrivateApt(apt_dir, spec["suite"], spec["architecture"])
+    apt.update()    # once, for the archive's newest index
     with open(path) as f:
         header, *blocks = f.read().split("[[package]]")
     changed = []
