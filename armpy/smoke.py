@@ -75,6 +75,8 @@ def run(install_only_archive, manifest, workdir, cache_dir):
             raise ArmpyError(f"smoke test: interpreter failed ({last})")
         result = json.loads(out.stdout)
         result["extensions_imported"] = len(expected["extensions"])
+        # The pinned wheels pip installed into a venv of the archive, whose code then ran.
+        result["wheels"] = [os.path.basename(w["path"]) for w in expected["wheels"]]
         result["passed"].append(agreed)
         if result["failed"]:
             raise ArmpyError("smoke test failed: " + "; ".join(

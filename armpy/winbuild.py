@@ -16,14 +16,17 @@ from concurrent.futures import ThreadPoolExecutor
 from . import pcbuild
 from .errors import ArmpyError
 
-# The projects of the interpreter itself, and where each one's binary goes.
-PROGRAMS = {
+# Where each project's binary goes that is not an extension module (DLLs/<name>.pyd):
+# the interpreter's own, and SQLite's.
+NAMED_FILES = {
     "python": "python.exe",
     "pythonw": "pythonw.exe",
     "python3dll": "python3.dll",
     # venv copies these in as a virtual environment's python.exe and pythonw.exe.
     "venvlauncher": "Lib/venv/scripts/nt/venvlauncher.exe",
     "venvwlauncher": "Lib/venv/scripts/nt/venvwlauncher.exe",
+    # Beside _sqlite3.pyd, which imports it, as python.org ships it.
+    "sqlite3": "DLLs/sqlite3.dll",
 }
 CORE = "pythoncore"
 # Windows SDK import libraries that MinGW-w64 names by the DLL they import from.
@@ -41,10 +44,10 @@ RELEASE_LEVELS = {"a": 10, "b": 11, "rc": 12, None: 15}
 # Projects of PCbuild that make no part of the distribution: Windows Store builds,
 # the py.exe launcher (installed system-wide by python.org's installer), the
 # Explorer extension, the build's own tools, and the externals it compiles by
-# itself (armpy builds them from its own pins).
+# itself (armpy builds them from its own pins; SQLite's amalgamation is compiled by
+# PCbuild's own sqlite3 project, as python.org's build does).
 NOT_DISTRIBUTED = {"python_uwp", "pythonw_uwp", "pylauncher", "pywlauncher", "pyshellext",
-                   "_freeze_module", "_testembed", "liblzma", "sqlite3", "openssl", "tcl",
-                   "tk"}
+                   "_freeze_module", "_testembed", "liblzma", "openssl", "tcl", "tk"}
 
 
 def properties(version, build_dir, externals):
@@ -60,7 +63,23 @@ def properties(version, build_dir, externals):
              "IncludeExternals": "true" if externals.get("zlibDir") else "false",
              # Externals come from the folders given, never from a default place.
              "ExternalsDir": EXTERNALS_NOT_GIVEN}
+    if externals.get("sqlite3Dir"):
+        props |= sqlite_version(externals["sqlite3Dir"])
     return props | {name: folder.rstrip("/") + "/" for name, folder in externals.items()}
+
+
+def sqlite_version(folder):
+    """sqlite3.dll's version properties. sqlite3.vcxproj computes them with property
+    functions from its folder's name (python.org's sqlite-3.45.3.0); here they come
+    from the amalgamation's sqlite3.h."""
+    path = os.path.join(folder, "sqlite3.h")
+    with open(path) as f:
+        match = re.search(r'^#define SQLITE_VERSION\s+"(\d+)\.(\d+)\.(\d+)"', f.read(), re.M)
+    if not match:
+        raise ArmpyError(f"{path}: no SQLITE_VERSION")
+    major, minor, micro = match.groups()
+    return {"SqliteVersion": f"{major}.{minor}.{micro}.0", "SqliteMajorVersion": major,
+            "SqliteMinorVersion": minor, "SqliteMicroVersion": micro, "SqlitePatchVersion": "0"}
 
 
 def field3(version):
@@ -109,8 +128,8 @@ def build(srcdir, compiler, host_python, out, build_dir, version, externals, job
         if missing:
             left_out[name] = f"needs {missing}"
             continue
-        if name in PROGRAMS:
-            target = os.path.join(out, PROGRAMS[name])
+        if name in NAMED_FILES:
+            target = os.path.join(out, NAMED_FILES[name])
         elif project.kind == "DynamicLibrary":
             target = os.path.join(out, "DLLs", f"{name}{extension_suffix(version)}")
         else:

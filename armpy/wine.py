@@ -19,15 +19,16 @@ import subprocess
 import sys
 import tempfile
 
-from . import debapt
+from . import debapt, wine_ucrt
 from .errors import ArmpyError
 from .recipes import ROOT
 
 SUITE = "trixie"
 WINE_VERSION = "10.0~repack-6"
-# Wine and what its start-up scripts run; apt adds their dependencies.
+# Wine and what its start-up scripts run; apt adds their dependencies. netbase has
+# /etc/services, from which Wine answers service names (getaddrinfo(host, "http")).
 PACKAGES = [f"wine={WINE_VERSION}", f"wine64={WINE_VERSION}", f"libwine={WINE_VERSION}",
-            "libc6", "libc-bin", "dash", "coreutils"]
+            "libc6", "libc-bin", "dash", "coreutils", "netbase"]
 # qemu's default CPU model enforces BTI, and Wine's system-call dispatcher has no
 # landing pad: Wine would spin forever at start-up.
 QEMU_CPU = "neoverse-n1"
@@ -40,9 +41,13 @@ ENVIRONMENT = {
     # Wine stores Windows file names in the Unix locale's encoding: in the C locale,
     # a name with a character beyond ASCII cannot be created.
     "LANG": "C.UTF-8",
-    # No .NET or HTML engine: Wine would offer to download them.
-    "WINEDLLOVERRIDES": "mscoree,mshtml=",
+    # No .NET or HTML engine: Wine would offer to download them. The UCRT with the
+    # complex functions Wine lacks (armpy/wine_ucrt.py) before Wine's own.
+    "WINEDLLOVERRIDES": f"mscoree,mshtml=;{wine_ucrt.OVERRIDE}",
 }
+# Wine's Windows DLLs in the root, and the prefix's system folder.
+WINE_DLLS = "usr/lib/aarch64-linux-gnu/wine/aarch64-windows"
+SYSTEM32 = "root/.wine/drive_c/windows/system32"
 # Where builds and tests keep the root (and `./run wine-setup` makes it by default).
 DEFAULT_ROOT_DIR = os.path.join(ROOT, "build", "wine")
 # Wine gives the host's file system the drive letter Z:.
@@ -76,7 +81,8 @@ ROOT_FILES = {"etc/hosts": "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6
 
 
 def stamp_text():
-    return f"{SUITE} {' '.join(PACKAGES)} qemu-cpu={QEMU_CPU} files={sorted(ROOT_FILES)}\n"
+    return (f"{SUITE} {' '.join(PACKAGES)} qemu-cpu={QEMU_CPU} files={sorted(ROOT_FILES)} "
+            f"ucrt={wine_ucrt.digest()}\n")
 
 
 def is_ready(root_dir):
@@ -126,6 +132,8 @@ def setup(root_dir):
         if result.returncode != 0:
             raise ArmpyError(f"wineboot failed in the new Wine root (exit {result.returncode}): "
                              f"{(result.stderr.strip().splitlines() or ['no output'])[-1]}")
+        wine_ucrt.install(os.path.join(partial, WINE_DLLS, "ucrtbase.dll"),
+                          os.path.join(partial, SYSTEM32))
         with open(os.path.join(partial, STAMP), "w") as f:
             f.write(stamp_text())
         shutil.rmtree(root_of(root_dir), ignore_errors=True)

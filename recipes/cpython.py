@@ -85,22 +85,23 @@ def configure_args(platform, toolchain, build_options):
 # Windows: CPython's PCbuild projects name their external dependencies by folder
 # properties (python.props). What armpy gives each: {property: (component, folder
 # of its prefix)}. PCbuild compiles zlib, bzip2 and libmpdec from their source
-# trees; the others are armpy's static libraries and their headers.
+# trees, and sqlite3.dll from SQLite's amalgamation; the others are armpy's static
+# libraries and their headers.
 PCBUILD_EXTERNALS = {
     "zlibDir": ("zlib", "source"),
     "bz2Dir": ("bzip2", "source"),
     "mpdecimalDir": ("mpdecimal", "source"),
     "lzmaDir": ("xz", "source"),
-    "sqlite3Dir": ("sqlite", "include"),
+    "sqlite3Dir": ("sqlite", "source"),
     "libffiIncludeDir": ("libffi", "include"),
     "opensslIncludeDir": ("openssl", "include"),
 }
 # What PCbuild links that armpy builds instead: import libraries of python.org's
-# DLLs (libffi-8, libcrypto, libssl) and PCbuild's own library projects (liblzma,
-# sqlite3), each standing for one of armpy's static libraries, by its pkg-config
-# name (which also names what the static library itself links: crypt32…).
+# DLLs (libffi-8, libcrypto, libssl) and PCbuild's own library project liblzma,
+# each standing for one of armpy's static libraries, by its pkg-config name (which
+# also names what the static library itself links: crypt32…).
 PCBUILD_LIBRARIES = {"libffi-8": "libffi", "libcrypto": "libcrypto", "libssl": "libssl",
-                     "liblzma": "liblzma", "sqlite3": "sqlite3"}
+                     "liblzma": "liblzma"}
 # Components whose DLLs (their prefix's bin/) go beside python.exe, as in python.org's
 # installs: the Visual C++ runtime that MSVC-built extension modules import.
 PCBUILD_BESIDE_INTERPRETER = ["msvc_runtime"]

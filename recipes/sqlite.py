@@ -30,9 +30,10 @@ def build(b):
            f"CFLAGS={' '.join(b.cflags + FEATURES)}"],
           env={"BUILD_CC": "gcc"})
     if b.platform.CPYTHON_BUILD == "pcbuild":
-        # The makefile compiles the amalgamation with `cc -c sqlite3.c` and archives
-        # sqlite3.o; zig names a Windows object sqlite3.obj, so it is compiled here.
+        # CPython's Windows build makes sqlite3.dll, which _sqlite3.pyd imports, from
+        # the amalgamation (sqlite3Dir) with python.org's options (sqlite3.vcxproj).
         b.make("sqlite3.c")
-        b.run([*tc.cc, *b.cflags, *FEATURES, "-c", "sqlite3.c", "-o", "sqlite3.o"])
+        b.install_files({"sqlite3.c": "source", "sqlite3.h": "source"})
+        return
     b.make("libsqlite3.a")
     b.make("install-headers", "install-lib", "install-pc")

@@ -59,6 +59,10 @@ def test_published_files_say_what_ran_under_wine(windows_artifact):
                 "compression_round_trips", "decimal_arithmetic", "uuid4", "venv_and_wheels",
                 "manifest_matches_interpreter"} <= set(smoke["passed"])
         assert smoke["extensions_imported"] >= 40
+        # MSVC-built wheels installed into a venv of the archive, and their code ran:
+        # numpy's solves a linear system, an FFT and a complex power (platforms/windows.py).
+        assert smoke["wheels"] == [w["wheel"].filename for w in windows.SMOKE_WHEELS]
+        assert any(name.startswith("numpy-") for name in smoke["wheels"])
     published = json.load(open(windows_artifact.published_manifest))
     assert published["armpy"]["validation"]["passed"]
     assert published["armpy"]["validation"]["checked"]["pe"] >= 30
@@ -151,10 +155,47 @@ def test_sockets_with_a_timeout_wait_whatever_their_handle(tree):
             "client = socket.socket(); client.settimeout(60)\n"
             "client.connect(server.getsockname()); conn, _ = server.accept()\n"
             "client.sendall(b'armpy'); print(conn.recv(5).decode(), client.fileno() > 64)\n")
+    # The handle was above 64: the path the fix is about was taken.
+    assert printed_words(tree, code) == ["armpy", "True"]
+
+
+def test_select_waits_for_sockets(tree):
+    # select.select() once took every set for empty (WinError 10022, "invalid
+    # argument"): asyncore, selectors' SelectSelector and test_ssl's echo server use it.
+    code = ("import select, socket\n"
+            "server = socket.create_server(('127.0.0.1', 0))\n"
+            "client = socket.create_connection(server.getsockname()); conn, _ = server.accept()\n"
+            "print(select.select([client], [], [], 0) == ([], [], []))\n"
+            "conn.sendall(b'x'); print(select.select([client], [client], [], 10)[0] == [client])\n")
+    assert printed_words(tree, code) == ["True", "True"]
+
+
+def test_the_c_runtime_is_told_of_bad_arguments_as_in_msvcs_build(tree):
+    # The UCRT reports a bad argument (a closed descriptor, an unknown strftime
+    # directive) to its invalid-parameter handler, whose default ends the process on
+    # Windows. CPython silences it around such calls, as MSVC's build does: the
+    # process-wide handler this code installs is never reached, and the calls raise.
+    code = ("import ctypes, os, time\n"
+            "calls = []\n"
+            "handler_type = ctypes.CFUNCTYPE(None, ctypes.c_wchar_p, ctypes.c_wchar_p,\n"
+            "                                ctypes.c_wchar_p, ctypes.c_uint, ctypes.c_size_t)\n"
+            "handler = handler_type(lambda *args: calls.append(args))\n"
+            "ctypes.CDLL('ucrtbase')._set_invalid_parameter_handler(handler)\n"
+            "for call in (lambda: os.close(9999), lambda: time.strftime('%Q'),\n"
+            "             lambda: time.strftime('%Y', (10000, 1, 1, 0, 0, 0, 0, 1, -1))):\n"
+            "    try:\n"
+            "        call(); print('no error')\n"
+            "    except (OSError, ValueError) as error:\n"
+            "        print(type(error).__name__)\n"
+            "print(len(calls))\n")
+    assert printed_words(tree, code) == ["OSError", "ValueError", "ValueError", "0"]
+
+
+def printed_words(tree, code):
+    """What the archive's interpreter prints running `code` under Wine, word by word."""
     out = run_python(tree, code)
     assert out.returncode == 0, out.stderr[-2000:]
-    # The handle was above 64: the path the fix is about was taken.
-    assert out.stdout.split() == ["armpy", "True"]
+    return out.stdout.split()
 
 
 def version_strings(pe):
@@ -189,6 +230,20 @@ def test_binaries_carry_pcbuilds_version_information_and_manifest(tree):
         assert any("longPathAware" in text for text in manifests(pe)), rel
     icons = pefile.PE(os.path.join(tree, "python.exe")).DIRECTORY_ENTRY_RESOURCE.entries
     assert any(t.id == pefile.RESOURCE_TYPE["RT_GROUP_ICON"] for t in icons)
+
+
+def test_sqlite_is_a_dll_beside_the_module_as_in_python_orgs(tree, windows_artifact):
+    # CPython's tests (test_ctypes' test_load_dll_with_flags) and users who put a newer
+    # SQLite in place rely on DLLs/sqlite3.dll, which _sqlite3.pyd imports.
+    dll = os.path.join(tree, "DLLs", "sqlite3.dll")
+    module = os.path.join(tree, "DLLs", "_sqlite3.cp313-win_arm64.pyd")
+    imported = {e.dll.decode().lower() for e in pefile.PE(module).DIRECTORY_ENTRY_IMPORT}
+    assert "sqlite3.dll" in imported
+    pe = pefile.PE(dll)
+    exports = {s.name.decode() for s in pe.DIRECTORY_ENTRY_EXPORT.symbols if s.name}
+    assert {"sqlite3_open_v2", "sqlite3_prepare_v2", "sqlite3_libversion"} <= exports
+    version = {c["name"]: c["version"] for c in windows_artifact.manifest["armpy"]["components"]}
+    assert version_strings(pe)["FileVersion"] == f"{version['sqlite']}.0"
 
 
 def test_probe_agrees_with_the_manifest(tree, windows_artifact):

@@ -1,5 +1,6 @@
 """Windows arm64 programs under Wine here (armpy/wine.py): a real zig-built program
 with threads, files and an exit status, run from a path with a space."""
+import os
 import subprocess
 import sys
 
@@ -57,3 +58,48 @@ def test_a_missing_root_is_one_line_naming_the_setup_command(tmp_path):
                              str(tmp_path / "x.exe")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "./run wine-setup" in result.stderr
+
+
+COMPLEX_PROGRAM = r"""
+#include <complex.h>
+#include <stdio.h>
+int main(void) {
+    volatile double _Complex z = 0.5 + 1.25 * I, w = -1.5 + 0.75 * I;
+    volatile float _Complex zf = 3.0f + 4.0f * I;
+    double _Complex r[] = {cexp(z), cpow(z, w), csqrt(w), clog(w), ctan(z), casinh(w)};
+    for (int i = 0; i < 6; i++)
+        printf("%.17g %.17g\n", creal(r[i]), cimag(r[i]));
+    printf("%.9g %.9g %.9g\n", crealf(zf), cimagf(zf), cabsf(zf));
+    return 0;
+}
+"""
+
+
+def test_the_ucrts_complex_functions_work_under_wine(wine_root_dir, tmp_path):
+    # Wine's ucrtbase has them as stubs; the root's forwarding DLL implements them
+    # (armpy/wine_ucrt.py). numpy's win_arm64 wheel calls them when imported.
+    import cmath
+    (tmp_path / "complex.c").write_text(COMPLEX_PROGRAM)
+    exe = tmp_path / "complex.exe"
+    zig_compile(str(tmp_path / "complex.c"), str(exe))
+    result = wine.run_program(wine_root_dir, str(exe), binds=[str(tmp_path)], timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    *doubles, floats = result.stdout.split("\n")[:7]
+    z, w = 0.5 + 1.25j, -1.5 + 0.75j
+    expected = [cmath.exp(z), z ** w, cmath.sqrt(w), cmath.log(w), cmath.tan(z), cmath.asinh(w)]
+    for line, value in zip(doubles, expected, strict=True):
+        real, imag = map(float, line.split())
+        assert abs(complex(real, imag) - value) <= 1e-14 * abs(value), (line, value)
+    assert floats.split() == ["3", "4", "5"]
+
+
+def test_the_forwarding_ucrtbase_keeps_every_export_of_wines(wine_root_dir):
+    import pefile
+    from armpy import wine_ucrt
+    system32 = os.path.join(wine.root_of(wine_root_dir), wine.SYSTEM32)
+    wines = wine_ucrt.exports(os.path.join(system32, "ucrtwine.dll"))
+    pe = pefile.PE(os.path.join(system32, "ucrtbase.dll"))
+    symbols = {s.name.decode(): s.forwarder for s in pe.DIRECTORY_ENTRY_EXPORT.symbols}
+    assert set(symbols) == set(wines) | wine_ucrt.implemented()
+    assert {name for name, to in symbols.items() if to is None} == wine_ucrt.implemented()
+    assert all(to == f"ucrtwine.{name}".encode() for name, to in symbols.items() if to)

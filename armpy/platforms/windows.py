@@ -41,8 +41,9 @@ UNBUILT_EXTENSIONS = {
 # Wheels the smoke test installs into a virtual environment of the archive, then the
 # code it runs there and what that prints. Built by MSVC against python.org's 3.13 for
 # win_arm64, they prove the same ABI: markupsafe's C module (_speedups) imports from
-# python313.dll and vcruntime140.dll. (numpy's does too, and loads; its import then
-# calls ucrtbase's crealf, which Wine 10.0 lacks, so it cannot run here.)
+# python313.dll and vcruntime140.dll; numpy's modules, its own msvcp140 and OpenBLAS
+# do too, and it solves a linear system (LAPACK), sums an FFT and raises a complex
+# number to a power (the UCRT's cexp and cpow; Wine's are armpy/wine_ucrt.py's).
 SMOKE_WHEELS = [
     {"wheel": Upstream("https://files.pythonhosted.org/packages/f0/3a/"
                        "fa34a0f7cfef23cf9500d68cb7c32dd64ffd58a12b09225fb03dd37d5b80/"
@@ -51,6 +52,17 @@ SMOKE_WHEELS = [
                        size=13911),
      "code": "import markupsafe._speedups as s; print(s._escape_inner('<a&b>'))",
      "prints": "&lt;a&amp;b&gt;"},
+    {"wheel": Upstream("https://files.pythonhosted.org/packages/ac/b0/"
+                       "792631d03588912e948c1249c03a78ca9af0c548670f8fd63ea014cbc14a/"
+                       "numpy-2.5.5-cp313-cp313-win_arm64.whl",
+                       sha256="e0b87886bb45621d9279dad4ab9f2d154b5db0b019d378c107b8f71527b06a4a",
+                       size=10528296),
+     "code": "import numpy as np; x = np.linalg.solve([[3., 1.], [1., 2.]], [9., 8.]); "
+             "f = np.fft.fft(np.arange(8.)); z = np.power(np.exp(1j * np.pi / 3), 3.0); "
+             "print(x.round(9).tolist(), round(float(abs(f).sum()), 6), "
+             "round(float(z.real), 9), abs(round(float(z.imag), 9)))",
+     # 4 / sin(k pi / 8) is the magnitude of the FFT's k-th term, and e^(i pi) is -1.
+     "prints": "[2.0, 3.0] 72.877854 -1.0 0.0"},
 ]
 
 
