@@ -62,9 +62,12 @@ def definitions(wine_exports):
 
 def exports(dll):
     pe = pefile.PE(dll, fast_load=True)
-    pe.parse_data_directories(directories=[
-        pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_EXPORT"]])
-    return [s.name.decode() for s in pe.DIRECTORY_ENTRY_EXPORT.symbols if s.name]
+    try:
+        pe.parse_data_directories(directories=[
+            pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_EXPORT"]])
+        return [s.name.decode() for s in pe.DIRECTORY_ENTRY_EXPORT.symbols if s.name]
+    finally:
+        pe.close()
 
 
 def build(wine_ucrtbase, out):

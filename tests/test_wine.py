@@ -1,5 +1,6 @@
-"""Windows arm64 programs under Wine here (armpy/wine.py): a real zig-built program
-with threads, files and an exit status, run from a path with a space."""
+"""Windows arm64 programs under Wine here (armpy/wine.py): real zig-built programs,
+one with threads, files and an exit status, run from a path with a space, and one
+calling the UCRT's complex functions, which the root's ucrtbase.dll supplies."""
 import os
 import subprocess
 import sys
