@@ -52,7 +52,7 @@ def compute(python, install, version, target):
     the built interpreter, run as the smoke test runs it (Wine on Linux)."""
     if platforms.of(target).CPYTHON_BUILD == "pcbuild":
         python = os.path.join(install, platforms.of(target).layout(version)["python"])
-        return introspect.probe(python, [], target=target, binds=[install])
+        return introspect.probe(python, target, [install])
     stdlib = os.path.join(install, "lib", f"python{version}")
     found = glob.glob(os.path.join(stdlib, "_sysconfigdata_*.py"))
     if len(found) != 1:

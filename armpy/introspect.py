@@ -1,6 +1,5 @@
 """Facts about a built interpreter, asked of the interpreter itself (under qemu if needed)."""
 import json
-import subprocess
 
 from . import runner as runners
 from .errors import ArmpyError
@@ -28,21 +27,12 @@ print(json.dumps({
 """
 
 
-def probe(python, runner, target=None, binds=()):
-    """The interpreter's answers; with `target`, run as runner.command runs its programs
-    (`binds`: folders it needs), and its paths given as this host's."""
+def probe(python, target, binds=()):
+    """The interpreter's answers, run as runner.command runs `target` programs
+    (`binds`: folders it needs), its paths given as this host's."""
     # -B: asking must not add bytecode files to the tree being packaged.
-    command = list(runner) + [python, "-I", "-B", "-c", PROBE]
-    if target is not None:
-        command = runners.command(target, command, binds)
-    try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        raise ArmpyError(f"{python}: interpreter did not answer within 300 s") from None
+    out = runners.run(target, [python, "-I", "-B", "-c", PROBE], binds, timeout=120)
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no output"])[-1]
         raise ArmpyError(f"{python}: interpreter failed to start ({last})")
-    facts = json.loads(out.stdout)
-    if target is not None:
-        facts = runners.host_paths(target, facts)
-    return facts
+    return runners.host_paths(target, json.loads(out.stdout))

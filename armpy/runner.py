@@ -40,6 +40,20 @@ def command(target, argv, binds=()):
     return list(argv)
 
 
+def run(target, argv, binds=(), timeout=300, env=None):
+    """Run the target program `argv` as command() does, to its end, its output
+    captured; ArmpyError if it does not end within `timeout` seconds (it is stopped,
+    with what it started)."""
+    if under_wine(target):
+        from . import wine
+        return wine.run_target(argv, binds, timeout=timeout)
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              env=env)
+    except subprocess.TimeoutExpired:
+        raise ArmpyError(f"{argv[0]}: did not end within {timeout} s") from None
+
+
 def host_paths(target, value):
     """A document a target program printed, with its paths as this host's paths."""
     if under_wine(target):

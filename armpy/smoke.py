@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 
 from . import archives, introspect, manifest as manifests, platforms, runner, sources
@@ -64,9 +63,9 @@ def run(install_only_archive, manifest, workdir, cache_dir):
         python = os.path.join(python_root, layout["python3"])
         binds = [root, os.path.dirname(CHECKS_SCRIPT), cache_dir]
         agreed = manifest_agrees(python, manifest, target, binds)
-        command = runner.command(target, [python, "-I", CHECKS_SCRIPT, expected_path], binds)
         try:
-            out = subprocess.run(command, env={}, capture_output=True, text=True, timeout=900)
+            out = runner.run(target, [python, "-I", CHECKS_SCRIPT, expected_path], binds,
+                             timeout=600, env={})
         except OSError as error:
             raise ArmpyError(f"smoke test: cannot start {python}: {error.strerror} "
                              "(on x86_64, is qemu-user binfmt registered? run ./run build)") from None
@@ -88,7 +87,7 @@ def run(install_only_archive, manifest, workdir, cache_dir):
 
 def manifest_agrees(python, manifest, target, binds):
     """PYTHON.json was computed at build time: the live interpreter must say the same."""
-    disagree = manifests.disagreements(manifest, introspect.probe(python, [], target, binds))
+    disagree = manifests.disagreements(manifest, introspect.probe(python, target, binds))
     if disagree:
         raise ArmpyError(f"smoke test: PYTHON.json disagrees with the interpreter on "
                          f"{len(disagree)} field(s): " + "; ".join(

@@ -157,18 +157,72 @@ def command(root, argv, binds=(), env=None):
     started them, so a program of another session, whose folders are bound in
     its own namespace, would be looked for where they are not ("Application
     could not be started"). The lock waits for the session before to end; the
-    session stops its server, and every process left, before it releases the lock."""
+    session stops its server, and every process left, before it releases the lock.
+
+    The session is also a PID namespace whose first process dies with the
+    command's: stopping the command (a timeout) stops every process of the
+    session, Wine's server too, and so frees the lock for the next one."""
     environment = ENVIRONMENT | (env or {})
-    return (["flock", os.path.join(os.path.dirname(root), "session.lock"),
-             "unshare", "-m", "sh", "-c", ENTER, "enter", root,
+    return (["unshare", "--mount", "--pid", "--kill-child",
+             "flock", os.path.join(os.path.dirname(root), "session.lock"),
+             "sh", "-c", ENTER, "enter", root,
              *[os.path.abspath(b) for b in binds], "--", "/usr/bin/env", "-i"]
             + [f"{k}={v}" for k, v in sorted(environment.items())]
             + ["/bin/sh", "-c", SESSION, "session", *argv])
 
 
+class SessionHung(ArmpyError):
+    """A Wine session that did not end within its time; it has been stopped.
+    `programs`: what it had running then."""
+
+    def __init__(self, program, timeout, programs):
+        super().__init__(f"{program}: the Wine session did not end within {timeout} s "
+                         f"(running: {'; '.join(programs) or 'nothing'}); it has been stopped")
+        self.programs = programs
+
+
 def run_in(root, argv, binds=(), env=None, timeout=None):
-    return subprocess.run(command(root, argv, binds, env), capture_output=True, text=True,
-                          timeout=timeout)
+    """Run `argv` in a Wine session of the root, its output captured. One that does
+    not end within `timeout` seconds is stopped, and SessionHung names the
+    programs it still had running."""
+    process = subprocess.Popen(command(root, argv, binds, env), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        left = session_programs(process.pid)
+        process.kill()
+        process.communicate()
+        program = argv[1] if argv[0] == WINE else argv[0]
+        raise SessionHung(os.path.basename(program), timeout, left) from None
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def session_programs(unshare_pid):
+    """The Windows programs (and Wine's own) of the session under `unshare_pid`: the
+    processes of the session's PID namespace, each as its program's name and the
+    start of its arguments."""
+    try:
+        with open(f"/proc/{unshare_pid}/task/{unshare_pid}/children") as f:
+            first = f.read().split()[0]
+        namespace = os.readlink(f"/proc/{first}/ns/pid")
+    except (OSError, IndexError):
+        return []
+    programs = []
+    for pid in sorted(filter(str.isdigit, os.listdir("/proc")), key=int):
+        try:
+            if os.readlink(f"/proc/{pid}/ns/pid") != namespace:
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                words = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        # Wine's loader running a program: [qemu, wine64,] wine64 PROGRAM ARGS...
+        if WINE in words[:3]:
+            args = words[len(words) - words[::-1].index(WINE):]
+            line = " ".join([args[0].replace("\\", "/").rsplit("/", 1)[-1], *args[1:]]).strip()
+            programs.append(line if len(line) <= 60 else line[:57] + "...")
+    return programs
 
 
 def run_program(root_dir, program, args=(), binds=(), env=None, timeout=None):
@@ -184,6 +238,20 @@ def target_command(argv, binds=(), root_dir=DEFAULT_ROOT_DIR):
     there (once, about a minute)."""
     root = setup(root_dir)
     return command(root, [WINE, *argv], binds)
+
+
+def run_target(argv, binds=(), timeout=None, root_dir=DEFAULT_ROOT_DIR):
+    """Run a Windows program (`argv`, its path first) under Wine to its end.
+
+    Wine under qemu-user hangs now and then, in a session that otherwise ends in
+    seconds: a session that hangs is stopped, said so on stderr (with the programs
+    it had running) and run once more; a second hang is the error."""
+    root = setup(root_dir)
+    try:
+        return run_in(root, [WINE, *argv], binds, timeout=timeout)
+    except SessionHung as hung:
+        print(f"armpy: warning: {hung}; running it once more", file=sys.stderr)
+    return run_in(root, [WINE, *argv], binds, timeout=timeout)
 
 
 def windows_path(path):

@@ -247,7 +247,7 @@ def test_sqlite_is_a_dll_beside_the_module_as_in_python_orgs(tree, windows_artif
 
 
 def test_probe_agrees_with_the_manifest(tree, windows_artifact):
-    facts = introspect.probe(os.path.join(tree, "python.exe"), [], TARGET, [tree])
+    facts = introspect.probe(os.path.join(tree, "python.exe"), TARGET, [tree])
     assert manifest.disagreements(windows_artifact.manifest, facts) == {}
 
 

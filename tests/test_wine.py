@@ -104,3 +104,49 @@ def test_the_forwarding_ucrtbase_keeps_every_export_of_wines(wine_root_dir):
     assert set(symbols) == set(wines) | wine_ucrt.implemented()
     assert {name for name, to in symbols.items() if to is None} == wine_ucrt.implemented()
     assert all(to == f"ucrtwine.{name}".encode() for name, to in symbols.items() if to)
+
+
+HANGING_PROGRAM = r"""
+#include <string.h>
+#include <windows.h>
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "now") == 0)
+        return 5;
+    if (argc == 1) {  /* a child, a copy of itself, that also waits for ever */
+        char self[MAX_PATH], line[MAX_PATH + 16];
+        STARTUPINFOA startup = {sizeof startup};
+        PROCESS_INFORMATION child;
+        GetModuleFileNameA(NULL, self, sizeof self);
+        wsprintfA(line, "\"%s\" child", self);
+        if (!CreateProcessA(self, line, NULL, NULL, FALSE, 0, NULL, NULL, &startup, &child))
+            return 3;
+    }
+    Sleep(INFINITE);
+    return 0;
+}
+"""
+
+
+def test_a_hung_session_is_stopped_whole_and_frees_the_root(wine_root_dir, tmp_path):
+    (tmp_path / "hang.c").write_text(HANGING_PROGRAM)
+    exe = tmp_path / "hang.exe"
+    zig_compile(str(tmp_path / "hang.c"), str(exe))
+    with pytest.raises(wine.SessionHung) as hung:
+        wine.run_program(wine_root_dir, str(exe), binds=[str(tmp_path)], timeout=30)
+    # Both programs were running when it was stopped, and none is left.
+    assert {"hang.exe", "hang.exe child"} <= set(hung.value.programs), hung.value
+    markers = [os.fsencode(form) for form in (str(tmp_path), wine.windows_path(str(tmp_path)))]
+    left = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        if any(marker in cmdline for marker in markers):
+            left.append(cmdline)
+    assert left == []
+    # The root's session lock is free: the next session runs at once.
+    result = wine.run_program(wine_root_dir, str(exe), ["now"], binds=[str(tmp_path)],
+                              timeout=60)
+    assert result.returncode == 5, result.stderr[-2000:]
