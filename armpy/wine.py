@@ -185,8 +185,9 @@ def run_in(root, argv, binds=(), env=None, timeout=None):
     """Run `argv` in a Wine session of the root, its output captured. One that does
     not end within `timeout` seconds is stopped, and SessionHung names the
     programs it still had running."""
+    # Windows programs may print in the console's code page, not UTF-8.
     process = subprocess.Popen(command(root, argv, binds, env), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, errors="replace")
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
