@@ -134,10 +134,6 @@ def resolve(arguments):
             raise ArmpyError(f"regrtest={values['regrtest']}: {runner.cannot_run_here(target)} "
                              "(valid here: regrtest=none)")
         values["regrtest"] = "none"
-    elif runner.under_wine(target) and "regrtest" not in raw:
-        # Under Wine the quick tier runs when asked for, but it does not pass yet
-        # (README, "Windows arm64"): a default build must not fail on it.
-        values["regrtest"] = "none"
     if not BUILD_TAG_RE.match(values["build_tag"]):
         raise ArmpyError(f"invalid build_tag '{values['build_tag']}' "
                          "(letters, digits, '.' and '_', starting with a letter or digit)")
