@@ -7,17 +7,31 @@ import json
 import os
 import shutil
 import sys
+import threading
 
 from . import (build_facts, builder, cpython, host_python, manifest, package, platforms,
-               regrtest, relocate, smoke, strip, validate)
-from .errors import ArmpyError
+               regrtest, relocate, sbom, smoke, strip, validate)
+from .errors import ArmpyError, Interrupted
+from .sources import sha256_of
+
+# Parallel steps stopped by one Ctrl-C say so once.
+_interrupt_lock = threading.Lock()
+_interrupt_reported = []
 
 
 def step(function):
-    """Wrap an engine function as an SCons action that reports ArmpyError in one line."""
+    """Wrap an engine function as an SCons action that reports ArmpyError in one line,
+    and an interrupt (Ctrl-C) once, however many steps it stopped."""
     def action(target, source, env):
         try:
             function(target, source, env)
+        except Interrupted:
+            with _interrupt_lock:
+                if not _interrupt_reported:
+                    _interrupt_reported.append(True)
+                    sys.stderr.write("armpy: interrupted; run the same command again to "
+                                     "continue (finished steps are kept)\n")
+            return 1
         except ArmpyError as error:
             sys.stderr.write(f"armpy: error: {error}\n")
             return 1
@@ -63,6 +77,10 @@ def build_cpython(target, source, env):
     builder.write_json(target[0].abspath, metadata)
 
 
+# The SBOM of the install tree, in the build's out/ folder and the full archive.
+SBOM = "sbom.spdx.json"
+
+
 # Where a build's tree without debug information is kept, beside its out/ folders.
 def stripped_install(out_dir):
     return os.path.join(out_dir, "stripped", "install")
@@ -98,6 +116,7 @@ def describe_and_strip(target, source, env):
         shutil.copyfile(os.path.join(prefix, "LICENSE.txt"),
                         os.path.join(licenses, f"LICENSE.{name}.txt"))
     strip.copy_stripped(install, stripped_install(out_dir), toolchain)
+    sbom.write(os.path.join(out_dir, SBOM), sbom.document(document, install, opts.cache_dir))
     # Written last: its presence says the folder is complete.
     with open(str(target[0]), "w") as f:
         f.write(manifest.dumps(document))
@@ -132,11 +151,14 @@ def package_and_smoke_test(target, source, env):
     document = read_json(manifest_path)
     licenses = os.path.join(out_dir, "licenses")
     names = package.artifact_names(opts)
-    package.write_full(os.path.join(out_dir, names["full"]), manifest_path, install, licenses)
+    package.write_full(os.path.join(out_dir, names["full"]), manifest_path, install, licenses,
+                       os.path.join(out_dir, SBOM))
+    write_archive_sbom(out_dir, names["full"], document, install, opts.cache_dir)
     for kind, tree in (("install_only", install),
                        ("install_only_stripped", stripped_install(out_dir))):
         archive = os.path.join(out_dir, names[kind])
         package.write_install_only(archive, manifest_path, tree, licenses)
+        write_archive_sbom(out_dir, names[kind], document, tree, opts.cache_dir)
         result = smoke.run(archive, document, workdir=out_dir, cache_dir=opts.cache_dir)
         if "not_run" not in result:
             result["runner"] = ("native" if not toolchain.cross else
@@ -147,6 +169,12 @@ def package_and_smoke_test(target, source, env):
         print(f"armpy: packaged {names[kind]} "
               + (f"(smoke test not run: {result['not_run']})" if "not_run" in result
                  else f"({len(result['passed'])} smoke checks passed)"))
+
+
+def write_archive_sbom(out_dir, name, document, tree, cache_dir):
+    digest = sha256_of(os.path.join(out_dir, name))
+    sbom.write(os.path.join(out_dir, name + package.SBOM_SUFFIX),
+               sbom.document(document, tree, cache_dir, archive=(name, digest)))
 
 
 @step
@@ -161,16 +189,15 @@ def run_regression_tests(target, source, env):
     os.makedirs(opts.dist_dir, exist_ok=True)
     summary = regrtest.run(os.path.join(env["OUT_DIR"], names["install_only"]), env["TIER"],
                            jobs=os.cpu_count(), output_dir=opts.dist_dir,
-                           workdir=env["OUT_DIR"], covers=[names[k] for k in ARCHIVES])
+                           workdir=env["OUT_DIR"], covers=[names[k] for k in package.SUMMED])
     if not summary["passed"]:
         publish(opts, env["OUT_DIR"], summary)
         raise ArmpyError(regrtest.failure_message(summary) + "; published without a "
                          f"{package.SHA256SUMS} entry")
 
 
-# The archives, in the order of their roles; then everything publish copies to dist/.
-ARCHIVES = ("full", "install_only", "install_only_stripped")
-PUBLISHED = ARCHIVES + ("smoke", "smoke_stripped", "manifest")
+# Everything publish copies to dist/.
+PUBLISHED = package.SUMMED + ("smoke", "smoke_stripped", "manifest")
 
 
 @step
@@ -197,11 +224,13 @@ def publish(opts, out_dir, summary):
     with open(sidecar, "w") as f:
         f.write(manifest.dumps(document))
     os.makedirs(opts.dist_dir, exist_ok=True)
+    published = [names[k] for k in package.SUMMED]
+    # Out of SHA256SUMS before they are replaced: it never names other bytes.
+    package.update_sha256sums(opts.dist_dir, withdrawn=published)
     for kind in PUBLISHED:
         dest = os.path.join(opts.dist_dir, names[kind])
         shutil.copyfile(os.path.join(out_dir, names[kind]), dest + ".tmp")
         os.replace(dest + ".tmp", dest)
-    published = [names[k] for k in ARCHIVES]
     if summary is None or summary["passed"]:
         package.update_sha256sums(opts.dist_dir, releasable=published)
     else:
@@ -209,7 +238,8 @@ def publish(opts, out_dir, summary):
     tested = (f"regression suite {summary['tier']}: "
               + ("passed" if summary["passed"] else "unexpected failures")) if summary \
         else "regression suite not run"
-    print(f"armpy: published {', '.join(names[k] for k in ARCHIVES)} ({tested})")
+    print(f"armpy: published {', '.join(names[k] for k in package.ARCHIVES)} and their "
+          f"SBOMs ({tested})")
 
 
 def read_json(path):

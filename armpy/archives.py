@@ -6,6 +6,7 @@ same bytes for the same files: sorted members, fixed mtime, uid/gid 0, and
 normalised permissions.
 """
 import gzip
+import hashlib
 import io
 import os
 import posixpath
@@ -100,6 +101,22 @@ def open_tar(path):
                          "xz or zstd) nor a Debian package") from None
     except (tarfile.TarError, EOFError, OSError, ValueError) as error:
         raise ArmpyError(f"{path}: unreadable archive ({error})") from None
+
+
+def member_digests(path):
+    """{member name: (mode, mtime, sha256 of its content or link target)} of an archive."""
+    found = {}
+    with open_tar(path) as tar:
+        for member in tar:
+            data = tar.extractfile(member).read() if member.isfile() else member.linkname.encode()
+            found[member.name] = (member.mode, member.mtime, hashlib.sha256(data).hexdigest())
+    return found
+
+
+def differing_members(first, second):
+    """The members two archives do not share, or hold with other modes, times or bytes."""
+    a, b = member_digests(first), member_digests(second)
+    return sorted(set(a) ^ set(b)) + sorted(n for n in set(a) & set(b) if a[n] != b[n])
 
 
 def check_members(members, path):

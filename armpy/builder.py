@@ -7,10 +7,11 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 
-from . import archives, platforms, recipes, sources
-from .errors import ArmpyError
+from . import archives, platforms, progress, recipes, sources
+from .errors import ArmpyError, Interrupted
 
 # Fixed so that __DATE__/__TIME__ and embedded timestamps are reproducible.
 SOURCE_DATE_EPOCH = str(archives.FIXED_MTIME)
@@ -96,20 +97,26 @@ class Builder:
             env["RC"] = tc.rc
         return env
 
-    def run(self, command, env=None, cwd=None):
+    def run(self, command, env=None, cwd=None, phase=None):
+        """Run one step, its output to the log; a step that runs long says so every
+        minute with its phase (configure, make, install…) and its log's path."""
         full_env = self.environment()
         full_env.update(env or {})
+        label = f"{self.recipe.NAME}: {phase or phase_of(command)}"
         with open(self.log_path, "a") as log:
             log.write(f"\n$ {' '.join(command)}\n")
             log.flush()
             try:
-                result = subprocess.run(command, cwd=cwd or self.srcdir, env=full_env,
-                                        stdout=log, stderr=subprocess.STDOUT)
+                process = subprocess.Popen(command, cwd=cwd or self.srcdir, env=full_env,
+                                           stdout=log, stderr=subprocess.STDOUT)
             except FileNotFoundError:
                 raise ArmpyError(f"{self.recipe.NAME}: program not found: {command[0]}") from None
-        if result.returncode != 0:
-            raise ArmpyError(f"{self.recipe.NAME}: '{' '.join(command)[:120]}' failed "
-                             f"(exit {result.returncode}); {tail(self.log_path)}; "
+            status = progress.wait(process, label, self.log_path)
+        if status in (-signal.SIGINT, 128 + signal.SIGINT, -signal.SIGTERM):
+            raise Interrupted(f"{label} was interrupted")
+        if status != 0:
+            raise ArmpyError(f"{label}: '{' '.join(command)[:120]}' failed "
+                             f"(exit {status}); {tail(self.log_path)}; "
                              f"full log: {self.log_path}")
 
     def make(self, *args):
@@ -157,6 +164,16 @@ class Builder:
             f.write(f"prefix={self.prefix}\nlibdir=${{prefix}}/lib\nincludedir=${{prefix}}/include\n\n"
                     f"Name: {name}\nDescription: {name}\nVersion: {version}\n"
                     f"Libs: -L${{libdir}} {libs}\nCflags: -I${{includedir}}\n")
+
+
+def phase_of(command):
+    """What a step does, in a word or two: configure, make, make install, cmake --build…"""
+    program = os.path.basename(command[0]).removeprefix("./")
+    words = [a for a in command[1:] if not a.startswith("-") and "=" not in a][:1]
+    if program in ("make", "cmake"):
+        return " ".join([program] + ([a for a in command[1:] if a.startswith("--")][:1]
+                                     if program == "cmake" else words))
+    return program
 
 
 def tail(path, lines=5):

@@ -109,7 +109,7 @@ def install_pip(b, python, install, major_minor):
     b.run([python, "-I", os.path.join(wheels[0], "pip"), "install", "--no-index", "--no-deps",
            "--find-links", os.path.dirname(wheels[0]), "--no-cache-dir",
            "--disable-pip-version-check", "--no-warn-script-location", f"--prefix={install}",
-           "--no-compile", "pip"], cwd=install)
+           "--no-compile", "pip"], cwd=install, phase="install pip")
 
 
 def compile_bytecode(b, python, install, major_minor, prefix):
@@ -119,9 +119,11 @@ def compile_bytecode(b, python, install, major_minor, prefix):
     does, not where this build installed them."""
     lib = os.path.join(install, "lib", f"python{major_minor}")
     compileall = [python, "-I", "-m", "compileall", "-q", "-f", "-s", install, "-p", prefix]
-    b.run([*compileall, os.path.join(lib, "site-packages")], cwd=install)
+    b.run([*compileall, os.path.join(lib, "site-packages")], cwd=install,
+          phase="compile bytecode")
     b.run([*compileall, "-o", "0", "-o", "1", "-o", "2",
-           *glob.glob(os.path.join(lib, "_sysconfigdata_*.py"))], cwd=install)
+           *glob.glob(os.path.join(lib, "_sysconfigdata_*.py"))], cwd=install,
+          phase="compile bytecode")
 
 
 def profile_safe_path_maps(cflags):

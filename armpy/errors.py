@@ -3,3 +3,7 @@
 
 class ArmpyError(Exception):
     """A problem with input or environment, reported as one line without a traceback."""
+
+
+class Interrupted(ArmpyError):
+    """The user stopped the build (Ctrl-C): nothing is wrong with the input."""

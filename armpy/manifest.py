@@ -91,7 +91,7 @@ def build(*, facts, install, opts, toolchain, components, cpython_meta):
             "build_tag": opts.build_tag,
             "configure_args": cpython_meta["configure_args"],
             "optimizations": cpython_meta["optimizations"],
-            "components": sorted([component_entry(cpython_meta)] + components,
+            "components": sorted([component_entry(m) for m in [cpython_meta] + components],
                                  key=lambda c: c["name"]),
             "builtin_modules": facts["builtin_modules"],
             "unbuilt_extensions": dict(sorted(platform_module.UNBUILT_EXTENSIONS.items())),
@@ -144,8 +144,14 @@ def disagreements(document, facts):
     return found
 
 
-def component_entry(cpython_meta):
-    return {k: v for k, v in cpython_meta.items() if k != "optimizations"}
+# What a component's build stamp holds that describes the build tree, not the
+# distribution: the digest of its installed files (pkg-config files naming the
+# build tree, static libraries' member times) differs between build directories.
+BUILD_TREE_ONLY = ("optimizations", "installed_sha256")
+
+
+def component_entry(meta):
+    return {k: v for k, v in meta.items() if k not in BUILD_TREE_ONLY}
 
 
 def load_schema():

@@ -1,11 +1,13 @@
 """Turning an install tree into the published archives.
 
 Layouts follow the standalone-CPython conventions tools already read:
-  …-{build_options}-full.tar.zst   python/PYTHON.json (first), python/install/…, python/licenses/…
+  …-{build_options}-full.tar.zst   python/PYTHON.json (first), python/install/…, python/licenses/…,
+                                   python/sbom.spdx.json
   …-install_only.tar.gz            python/PYTHON.json (first), python/bin/python3 …, python/licenses/…
   …-install_only_stripped.tar.gz   the same without debug information
-An archive is listed in SHA256SUMS (releasable) unless its own build's or a
-later run of the regression suite on it found unexpected failures.
+Each archive has its SBOM beside it (`<archive>.spdx.json`). An archive and its SBOM
+are listed in SHA256SUMS (releasable) unless its own build's or a later run of the
+regression suite on it found unexpected failures.
 """
 import os
 
@@ -13,14 +15,22 @@ from . import archives
 from .sources import sha256_of
 
 
+# The archives, in the order of their roles; each has an SBOM named after it.
+ARCHIVES = ("full", "install_only", "install_only_stripped")
+SBOMS = tuple(f"{kind}_sbom" for kind in ARCHIVES)
+SUMMED = ARCHIVES + SBOMS      # what SHA256SUMS lists of a releasable build
+SBOM_SUFFIX = ".spdx.json"
+
+
 def artifact_names(opts):
     stem = f"cpython-{opts.python}+{opts.build_tag}-{opts.target.triple}"
-    return {"full": f"{stem}-{opts.build_options}-full.tar.zst",
-            "install_only": f"{stem}-install_only.tar.gz",
-            "install_only_stripped": f"{stem}-install_only_stripped.tar.gz",
-            "smoke": f"{stem}-install_only.smoke.json",
-            "smoke_stripped": f"{stem}-install_only_stripped.smoke.json",
-            "manifest": f"{stem}-{opts.build_options}-full.PYTHON.json"}
+    names = {"full": f"{stem}-{opts.build_options}-full.tar.zst",
+             "install_only": f"{stem}-install_only.tar.gz",
+             "install_only_stripped": f"{stem}-install_only_stripped.tar.gz",
+             "smoke": f"{stem}-install_only.smoke.json",
+             "smoke_stripped": f"{stem}-install_only_stripped.smoke.json",
+             "manifest": f"{stem}-{opts.build_options}-full.PYTHON.json"}
+    return names | {f"{kind}_sbom": names[kind] + SBOM_SUFFIX for kind in ARCHIVES}
 
 
 def license_entries(licenses_dir):
@@ -28,11 +38,13 @@ def license_entries(licenses_dir):
             for rel in archives.walk_files(licenses_dir)]
 
 
-def write_full(path, manifest_path, install, licenses_dir):
+def write_full(path, manifest_path, install, licenses_dir, sbom_path):
     entries = [(os.path.dirname(manifest_path), os.path.basename(manifest_path),
                 "python/PYTHON.json")]
     entries += [(install, rel, f"python/install/{rel}") for rel in archives.walk_files(install)]
     entries += license_entries(licenses_dir)
+    entries.append((os.path.dirname(sbom_path), os.path.basename(sbom_path),
+                    "python/sbom.spdx.json"))
     archives.write_tar_zst(path, entries)
 
 
@@ -53,19 +65,34 @@ def update_sha256sums(dist_dir, releasable=(), withdrawn=()):
     stays as earlier builds and test runs left it, while its archive is still there.
     Each build or test run answers for its own archives only: a stale summary in
     dist_dir can neither hide a passing archive nor list a failing one."""
-    path = os.path.join(dist_dir, SHA256SUMS)
+    entries = read_sha256sums(dist_dir)
+    for name in withdrawn:
+        entries.pop(name, None)
+    for name in releasable:
+        entries[name] = sha256_of(os.path.join(dist_dir, name))
+    write_entries(dist_dir, entries)
+
+
+def write_sha256sums(dist_dir, names):
+    """SHA256SUMS naming exactly `names` (files of dist_dir), with their digests now."""
+    write_entries(dist_dir, {name: sha256_of(os.path.join(dist_dir, name)) for name in names})
+
+
+def read_sha256sums(dist_dir):
+    """{name: digest} of dist_dir's SHA256SUMS, for the files that are still there."""
     entries = {}
+    path = os.path.join(dist_dir, SHA256SUMS)
     if os.path.exists(path):
         with open(path) as f:
             for line in f:
                 digest, _, name = line.rstrip("\n").partition("  ")
                 if os.path.exists(os.path.join(dist_dir, name)):
                     entries[name] = digest
-    for name in withdrawn:
-        entries.pop(name, None)
-    for name in releasable:
-        entries[name] = sha256_of(os.path.join(dist_dir, name))
+    return entries
+
+
+def write_entries(dist_dir, entries):
     tmp = os.path.join(dist_dir, f".{SHA256SUMS}.tmp")
     with open(tmp, "w") as f:
         f.writelines(f"{entries[name]}  {name}\n" for name in sorted(entries))
-    os.replace(tmp, path)
+    os.replace(tmp, os.path.join(dist_dir, SHA256SUMS))

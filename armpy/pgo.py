@@ -21,7 +21,7 @@ import re
 import subprocess
 import time
 
-from . import optimizations, runner
+from . import optimizations, progress, runner
 from .errors import ArmpyError
 
 # CPython's own PGO task (regrtest --pgo: about 40 test files of commonly used
@@ -75,7 +75,8 @@ def train(srcdir, target, task, jobs, log_path):
         process = subprocess.Popen(args, cwd=srcdir, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            code = process.wait(timeout=TRAINING_TIMEOUT)
+            code = progress.wait(process, f"cpython: PGO training ({task})", log_path,
+                                 timeout=TRAINING_TIMEOUT)
         except subprocess.TimeoutExpired:
             runner.stop_process_tree(process, [srcdir])
             raise ArmpyError(f"cpython: PGO training ({task}) timed out after "

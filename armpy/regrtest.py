@@ -310,12 +310,15 @@ def main(argv=None):
         return 130
     # A published archive's SHA256SUMS entry follows this run's result: a failure
     # withdraws it, a whole tier passing lists it (a hand-picked selection cannot).
+    # Its SBOM, where it has one beside it, goes with it.
     dist_dir, name = os.path.split(os.path.abspath(ns.archive))
+    names = [n for n in (name, name + package.SBOM_SUFFIX)
+             if os.path.exists(os.path.join(dist_dir, n))]
     if os.path.exists(os.path.join(dist_dir, package.SHA256SUMS)):
         if not document["passed"]:
-            package.update_sha256sums(dist_dir, withdrawn=[name])
+            package.update_sha256sums(dist_dir, withdrawn=names)
         elif document["tier"] != "custom":
-            package.update_sha256sums(dist_dir, releasable=[name])
+            package.update_sha256sums(dist_dir, releasable=names)
     if not document["passed"]:
         print(f"armpy: error: {failure_message(document)}", file=sys.stderr)
         return 1

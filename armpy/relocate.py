@@ -12,7 +12,9 @@
   rewritten files' bytecode is compiled again).
 """
 import ast
+import base64
 import glob
+import hashlib
 import os
 import pprint
 import re
@@ -49,6 +51,7 @@ def python_version_of(install):
 
 def rewrite_shebangs(install, trampoline):
     bindir = os.path.join(install, "bin")
+    rewritten = []
     for name in sorted(os.listdir(bindir)):
         path = os.path.join(bindir, name)
         if os.path.islink(path) or not os.path.isfile(path):
@@ -59,6 +62,31 @@ def rewrite_shebangs(install, trampoline):
         if head.startswith(b"#!") and b"python" in head and head.strip() != b"#!/bin/sh":
             with open(path, "wb") as f:
                 f.write(trampoline.encode() + rest)
+            rewritten.append(path)
+    update_records(install, rewritten)
+
+
+def update_records(install, changed):
+    """The RECORD of each installed package lists its files with their digests: those
+    of scripts rewritten here are digested again. pip wrote them with the build's own
+    interpreter path in the #! line, so the old digests also differed by build tree."""
+    changed = {os.path.realpath(p) for p in changed}
+    pattern = os.path.join(install, "lib", "python3*", "site-packages", "*.dist-info", "RECORD")
+    for record in glob.glob(pattern):
+        site_packages = os.path.dirname(os.path.dirname(record))
+        with open(record, newline="") as f:
+            lines = f.read().splitlines(keepends=True)
+        for i, line in enumerate(lines):
+            name, *_ = line.rstrip("\r\n").rsplit(",", 2)
+            path = os.path.realpath(os.path.join(site_packages, name))
+            if path in changed:
+                with open(path, "rb") as f:
+                    data = f.read()
+                digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+                ending = line[len(line.rstrip("\r\n")):]
+                lines[i] = f"{name},sha256={digest.decode()},{len(data)}{ending}"
+        with open(record, "w", newline="") as f:
+            f.writelines(lines)
 
 
 def config_files(install, version):
@@ -74,7 +102,8 @@ class Scrubber:
     """Rewrites one configuration value: drops build-path flags, renames tools."""
 
     def __init__(self, toolchain, build_paths):
-        self.build_paths = [p.rstrip("/") for p in build_paths]
+        # The toolchain's own paths too (zig's headers, wherever its package is installed).
+        self.build_paths = [p.rstrip("/") for p in [*build_paths, *toolchain.path_names]]
         user = toolchain.user_programs
         # Longest first, so "cc + flags" is replaced before a bare program path.
         renames = {" ".join(toolchain.cc): user["cc"], " ".join(toolchain.cxx): user["cxx"],

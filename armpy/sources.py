@@ -15,10 +15,11 @@ import time
 from dataclasses import dataclass
 from typing import Optional
 
-from . import debapt
+from . import debapt, progress
 from .errors import ArmpyError
 
 CHUNK = 1 << 20
+PROGRESS_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -144,16 +145,15 @@ def download(url, dest, label, retries=3, timeout=(15, 60)):
                 response.raise_for_status()
                 total = int(response.headers.get("content-length") or 0)
                 done = 0
-                next_report = 0.0
+                next_report = time.monotonic() + PROGRESS_SECONDS
                 with open(dest, "wb") as out:
                     for chunk in response.iter_content(CHUNK):
                         out.write(chunk)
                         done += len(chunk)
-                        now = time.monotonic()
-                        if now >= next_report:
+                        if time.monotonic() >= next_report:
                             _progress(label, done, total)
-                            next_report = now + 1.0
-                _progress(label, done, total, end="\n")
+                            next_report += PROGRESS_SECONDS
+                _progress(label, done, total)
                 return
         except requests.RequestException as error:
             last_error = error
@@ -165,13 +165,14 @@ def download(url, dest, label, retries=3, timeout=(15, 60)):
     raise ArmpyError(f"could not download {url}: {str(last_error)[:200]}")
 
 
-def _progress(label, done, total, end="\r"):
+def _progress(label, done, total):
+    """One whole line (a slow download's every PROGRESS_SECONDS, and its end): parallel
+    steps' lines never run into each other."""
     if total:
         text = f"  fetch {label}: {done >> 20}/{total >> 20} MiB ({100 * done // total}%)"
     else:
         text = f"  fetch {label}: {done >> 20} MiB"
-    sys.stderr.write(text + end)
-    sys.stderr.flush()
+    progress.line(text, sys.stderr)
 
 
 def provider_url(provider, cache_dir):

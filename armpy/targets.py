@@ -31,6 +31,14 @@ class WheelTag:
 
 
 @dataclass(frozen=True)
+class DownloadNames:
+    """What downloads indexes (uv's python-downloads JSON) call a target."""
+    os: str                # linux, darwin, windows
+    arch: str              # the architecture family: aarch64
+    libc: str              # gnu, or none where the C library is the system's own
+
+
+@dataclass(frozen=True)
 class Target:
     triple: str            # Rust/LLVM-style name used in artifact names
     platform: str          # linux, darwin or windows
@@ -51,6 +59,7 @@ class Target:
     qemu_cpu: str = ""     # fixed CPU model so emulated runs are comparable
     zig_target: str = ""   # zig's -target, with {glibc_floor}/{deployment_target}
     build_options: str = "lto"     # default build_options of its default toolchain
+    downloads: DownloadNames = None    # its names in downloads indexes
 
     def zig(self):
         return self.zig_target.format(glibc_floor=self.glibc_floor,
@@ -72,6 +81,7 @@ def target_from_row(triple, row, path):
     try:
         fields["wheel_tags"] = tuple(WheelTag(**tag) for tag in row.get("wheel_tags", ()))
         fields["toolchains"] = tuple(row["toolchains"])
+        fields["downloads"] = DownloadNames(**row["downloads"])
         target = Target(**fields)
     except (TypeError, KeyError) as error:
         raise ArmpyError(f"{path}: target {triple}: {error}") from None

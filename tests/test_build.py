@@ -9,6 +9,7 @@ import json
 import os
 import shlex
 import subprocess
+import sys
 import tarfile
 import zipfile
 
@@ -35,6 +36,42 @@ def test_published_files_and_checksums(artifact):
     assert smoke["failed"] == {} and "openssl_version" in smoke["passed"]
     assert smoke["extensions_imported"] >= 60
     assert not [n for n in os.listdir(artifact.dist) if n.endswith(".tmp")]
+
+
+def test_every_archive_has_an_spdx_sbom_a_maintained_tool_accepts(artifact):
+    """Beside each archive, <archive>.spdx.json: the archive file and its sha256, CPython
+    and every component with the exact source file and its patches, what CPython vendors;
+    the full archive carries the tree's own as python/sbom.spdx.json."""
+    components = {c["name"]: c for c in artifact.manifest["armpy"]["components"]}
+    sums = open(os.path.join(artifact.dist, "SHA256SUMS")).read()
+    for path in (artifact.full, artifact.install_only, artifact.install_only_stripped):
+        sbom_path = path + ".spdx.json"
+        checked = subprocess.run([os.path.join(os.path.dirname(sys.executable), "pyspdxtools"),
+                                  "-i", sbom_path], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert f"{sources.sha256_of(sbom_path)}  {os.path.basename(sbom_path)}" in sums
+        doc = json.load(open(sbom_path))
+        packages = {p["SPDXID"]: p for p in doc["packages"]}
+        described = packages["SPDXRef-ARCHIVE"]
+        assert described["checksums"] == [{"algorithm": "SHA256",
+                                           "checksumValue": sources.sha256_of(path)}]
+        by_name = {p["name"]: p for p in doc["packages"]}
+        for name, component in components.items():
+            assert by_name[name]["versionInfo"] == component["version"]
+            assert by_name[name]["checksums"][0]["checksumValue"] == component["source"]["sha256"]
+            assert by_name[name]["licenseConcluded"] == component["license"]
+        # CPython's vendored code it builds with (HACL*), not the copies armpy replaces.
+        assert "hacl-star" in by_name and "pip" in by_name
+        assert [p["name"] for p in doc["packages"]].count("expat") == 1
+        patched = {r["spdxElementId"] for r in doc["relationships"]
+                   if r["relationshipType"] == "PATCH_APPLIED"}
+        patches = [p for c in components.values() for p in c["source"]["patches"]]
+        assert len(patched) == len(patches) > 0
+    with tarfile.open(fileobj=zstd_reader(artifact.full), mode="r|") as tar:
+        inside = next(json.load(tar.extractfile(m)) for m in tar
+                      if m.name == "python/sbom.spdx.json")
+    assert "SPDXRef-ARCHIVE" not in {p["SPDXID"] for p in inside["packages"]}
+    assert {p["name"] for p in inside["packages"]} >= set(components)
 
 
 def test_full_archive_layout_and_manifest(artifact):

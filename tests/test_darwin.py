@@ -6,7 +6,6 @@ What only a Mac can prove (that it starts, loads every module, passes the
 regression suite) is listed in the README.
 """
 import glob
-import hashlib
 import json
 import os
 import signal
@@ -239,14 +238,5 @@ def test_killed_packaging_leaves_nothing_and_resumes(darwin_artifact, tmp_path):
 
 def archive_members(path):
     """name -> (mode, mtime, sha256 of the content or link target), without PYTHON.json."""
-    members = {}
-    with archives.open_tar(str(path)) as tar:
-        for member in tar:
-            if member.name == "python/PYTHON.json":
-                continue
-            if member.isfile():
-                digest = hashlib.sha256(tar.extractfile(member).read()).hexdigest()
-            else:
-                digest = member.linkname
-            members[member.name] = (member.mode, member.mtime, digest)
-    return members
+    return {name: member for name, member in archives.member_digests(str(path)).items()
+            if name != "python/PYTHON.json"}

@@ -1,12 +1,15 @@
 """macOS (arm64): Mach-O binaries named through @rpath, signed by their linker.
 
 Install names and the stack size are given to the linker, which signs what it
-writes (ad hoc). The only later edit is llvm-strip's, which signs the file again:
+writes (ad hoc). The only later edits are llvm-strip's, which signs the file again:
 arm64 macOS kills a program whose signature does not match its bytes.
 """
+import hashlib
 import os
 import shutil
+import struct
 import subprocess
+import uuid
 
 from macholib import mach_o
 from macholib.MachO import MachO
@@ -17,7 +20,8 @@ from ..toolchain import find_program
 
 # Room in every header for a longer install name or a real signature later.
 LINK_FLAGS = ["-Wl,-headerpad_max_install_names"]
-# The linker gives every Mach-O file an LC_UUID of its own.
+# The linker gives every Mach-O file an LC_UUID of its own (after_install makes it
+# the same from any build directory).
 BINARY_ID_LDFLAGS = []
 # Wheels from PyPI the smoke test installs and uses ({"wheel", "code", "prints"}; none:
 # the standard library's own checks cover these platforms).
@@ -154,7 +158,11 @@ def after_install(install, version, toolchain, path_names):
     dsymutil gathers it into <binary>.dSYM beside each binary (matched by LC_UUID,
     as Xcode does), and the paths go from the binary (strip -S, which re-signs).
     The stripped archive leaves the .dSYM bundles out (DEBUG_INFO). The objects
-    name build paths by the fixed names (path_names) the compiler was given."""
+    name build paths by the fixed names (path_names) the compiler was given.
+
+    The linker's LC_UUID is a digest of what it wrote, build paths of the objects
+    included: each binary and its dSYM get one computed from the finished binary
+    instead, and llvm-strip signs the binary again."""
     dsymutil = find_program(DSYMUTIL, "llvm-19")
     for path in list(binary_files(install)):
         run_tool([dsymutil, path, "-o", path + ".dSYM"], path)
@@ -163,6 +171,56 @@ def after_install(install, version, toolchain, path_names):
         shutil.rmtree(os.path.join(path + ".dSYM", "Contents", "Resources", "Relocations"),
                       ignore_errors=True)
         run_tool([toolchain.strip, "-S", path], path)
+        identity = content_uuid(path)
+        set_uuid(path, identity)
+        set_uuid(os.path.join(path + ".dSYM", "Contents", "Resources", "DWARF",
+                              os.path.basename(path)), identity)
+        run_tool([toolchain.strip, "-S", path], path)
+
+
+MH_MAGIC_64 = 0xFEEDFACF
+LC_UUID = 0x1B
+LC_CODE_SIGNATURE = 0x1D
+
+
+def load_commands(data):
+    """{command: (its offset, its bytes)} of a thin 64-bit Mach-O file's load commands."""
+    magic, _, _, _, count, _, _, _ = struct.unpack_from("<8I", data)
+    if magic != MH_MAGIC_64:
+        raise ArmpyError("not a thin 64-bit Mach-O file")
+    found, offset = {}, 32
+    for _ in range(count):
+        command, size = struct.unpack_from("<2I", data, offset)
+        found[command] = (offset, data[offset:offset + size])
+        offset += size
+    return found
+
+
+def content_uuid(path):
+    """A UUID digested from the file without its UUID and its code signature."""
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    try:
+        commands = load_commands(data)
+    except (ArmpyError, struct.error) as error:
+        raise ArmpyError(f"{path}: {error}") from None
+    uuid_at = commands[LC_UUID][0] + 8
+    data[uuid_at:uuid_at + 16] = bytes(16)
+    if LC_CODE_SIGNATURE in commands:
+        dataoff, _ = struct.unpack_from("<2I", commands[LC_CODE_SIGNATURE][1], 8)
+        del data[dataoff:]
+    return uuid.UUID(bytes=hashlib.sha256(data).digest()[:16], version=5).bytes
+
+
+def set_uuid(path, identity):
+    with open(path, "r+b") as f:
+        data = f.read()
+        try:
+            at = load_commands(data)[LC_UUID][0] + 8
+        except (ArmpyError, struct.error, KeyError) as error:
+            raise ArmpyError(f"{path}: no LC_UUID to set ({error})") from None
+        f.seek(at)
+        f.write(identity)
 
 
 def run_tool(command, path):

@@ -141,15 +141,16 @@ def rename_debug_paths(install, path_names):
     libc pieces at the link that first needs them (for an LTO link, as bitcode,
     whose debug information cannot be stripped beforehand as toolchains/zig.py
     strips the rest). debugedit gives their paths the fixed names all other
-    objects got from the compiler."""
+    objects got from the compiler, and digests the edited file for its build-id
+    again: the linker's digested the build paths."""
     debugedit = find_program("debugedit", "debugedit")
     for path in binary_files(install):
         with open(path, "rb") as f:
             data = f.read()
         for old, new in longest_first(path_names):
             if old.encode() in data:
-                subprocess.run([debugedit, "--base-dir", old, "--dest-dir", new, path],
-                               check=True, capture_output=True)
+                subprocess.run([debugedit, "--build-id", "--base-dir", old, "--dest-dir", new,
+                                path], check=True, capture_output=True)
 
 
 def set_interpreter_rpath(install, version):

@@ -1,0 +1,150 @@
+"""./run release: a release file checked before anything builds, its builds published
+with one downloads index and SHA256SUMS, and a real uv installing from that index."""
+import functools
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import BUILD_DIR_ARGS, PGO_TASK, ROOT
+from armpy import package, release
+from armpy.sources import sha256_of
+
+UV = os.path.join(os.path.dirname(sys.executable), "uv")
+
+
+def run_release(*args, timeout=3 * 3600):
+    return subprocess.run([sys.executable, "-m", "armpy.release", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def release_file(tmp_path, text):
+    path = tmp_path / "release.toml"
+    path.write_text('url_prefix = "http://127.0.0.1:1/"\n'
+                    f'dist_dir = "{tmp_path / "dist"}"\n' + text)
+    return str(path)
+
+
+BAD_RELEASES = {
+    "unknown target": ('[[build]]\ntarget = "riscv64-unknown-linux-gnu"\n',
+                       "build 1: unknown target 'riscv64-unknown-linux-gnu' (valid: "),
+    "repeated variant": ('[[build]]\nbuild_options = "freethreaded+freethreaded"\n',
+                         "grammar: [freethreaded+]"),
+    "unknown option": ('[[build]]\noptimise = "yes"\n', "unknown option 'optimise'"),
+    "per-build dist_dir": ('[[build]]\ndist_dir = "elsewhere"\n',
+                           "'dist_dir' is set for the whole release"),
+    "same build twice": ('[[build]]\ntarget = "aarch64-apple-darwin"\n' * 2,
+                         "builds 1 and 2 both publish"),
+    "no builds": ("", "at least one [[build]] table"),
+    "unknown key": ('urls = "x"\n[[build]]\n', "unknown key 'urls'"),
+    "not TOML": ("[[build]\n", "release file"),
+    # Known only to the toolchain: asked of SCons without building.
+    "lto the toolchain cannot link": (
+        '[[build]]\ntarget = "aarch64-apple-darwin"\nbuild_options = "lto"\n',
+        "zig's Mach-O linker cannot link LTO objects"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_RELEASES))
+def test_a_bad_release_file_is_refused_in_one_line_before_anything_builds(case, tmp_path):
+    text, expected = BAD_RELEASES[case]
+    result = run_release(f"config={release_file(tmp_path, text)}", timeout=300)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("armpy: error: release file "), lines
+    assert expected in lines[0]
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_release_needs_its_file_and_a_download_url(tmp_path):
+    assert "usage: ./run release config=" in run_release(timeout=60).stderr
+    missing = run_release(f"config={tmp_path / 'none.toml'}", timeout=60)
+    assert missing.returncode == 2 and "No such file or directory" in missing.stderr
+    path = tmp_path / "release.toml"
+    path.write_text('url_prefix = "dist/"\n[[build]]\n')
+    refused = run_release(f"config={path}", timeout=60)
+    assert refused.returncode == 2 and "url_prefix must be the URL" in refused.stderr
+
+
+def test_index_entries_name_variants_and_versions_as_uv_reads_them():
+    assert release.variant_of("pgo+lto") is None
+    assert release.variant_of("freethreaded+pgo+lto") == "freethreaded"
+    assert release.variant_of("debug") == "debug"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def file_server(artifact):
+    """The release's dist/ served on the loopback address, as a web server would."""
+    handler = functools.partial(QuietHandler, directory=artifact.dist)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_release_publishes_an_index_uv_installs_from(artifact, file_server, tmp_path):
+    """The suite's Linux build as a one-build release (its steps are done, so the
+    release publishes at once), then uv from PyPI installs it from the index."""
+    build_dir = [a.split("=", 1)[1] for a in BUILD_DIR_ARGS]
+    config = tmp_path / "release.toml"
+    config.write_text(
+        f'url_prefix = "{file_server}"\ndist_dir = "{artifact.dist}"\nbuild_tag = "dev"\n'
+        + (f'build_dir = "{build_dir[0]}"\n' if build_dir else "")
+        + f'[[build]]\ntoolchain = "{artifact.toolchain}"\n'
+        f'build_options = "{artifact.opts.build_options}"\npgo_task = "{PGO_TASK}"\n')
+    result = run_release(f"config={config}")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    # The summary: every archive with its size and the results of its checks.
+    names = package.artifact_names(artifact.opts)
+    table = result.stdout[result.stdout.index("archive "):]
+    for kind in package.ARCHIVES:
+        assert names[kind] in table
+    assert "passed (" in table and "quick: " in table
+
+    with open(os.path.join(artifact.dist, release.INDEX)) as f:
+        index = json.load(f)
+    assert list(index) == ["cpython-3.13.15-linux-aarch64-gnu"]
+    entry = index["cpython-3.13.15-linux-aarch64-gnu"]
+    assert entry["url"] == file_server + names["install_only"].replace("+", "%2B")
+    assert entry["sha256"] == sha256_of(artifact.install_only)
+    assert (entry["major"], entry["minor"], entry["patch"], entry["build"]) == (3, 13, 15, "dev")
+    # SHA256SUMS names exactly the release's files, each with its digest.
+    sums = package.read_sha256sums(artifact.dist)
+    assert sorted(sums) == sorted([release.INDEX] + [names[k] for k in package.SUMMED])
+    for name, digest in sums.items():
+        assert sha256_of(os.path.join(artifact.dist, name)) == digest
+
+    env = dict(os.environ, UV_PYTHON_INSTALL_DIR=str(tmp_path / "pythons"),
+               UV_CACHE_DIR=str(tmp_path / "uv-cache"), UV_NO_CONFIG="1")
+    started = time.monotonic()
+    installed = subprocess.run(
+        [UV, "python", "install", "--no-bin", "--python-downloads-json-url",
+         file_server + release.INDEX, "cpython-3.13.15-linux-aarch64-gnu"],
+        env=env, capture_output=True, text=True, timeout=600)
+    seconds = time.monotonic() - started
+    assert installed.returncode == 0, installed.stderr
+    print(f"uv python install from the index: {seconds:.1f} s")
+    python = tmp_path / "pythons" / "cpython-3.13.15-linux-aarch64-gnu" / "bin" / "python3.13"
+    venv = tmp_path / "venv"
+    made = subprocess.run([UV, "venv", "--no-python-downloads", "--python", str(python),
+                           str(venv)], env=env, capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr
+    code = ("import sys, ssl, sqlite3, platform; "
+            "print(sys.prefix, sys.base_prefix, platform.machine(), ssl.OPENSSL_VERSION)")
+    ran = subprocess.run([str(venv / "bin" / "python"), "-c", code], env={},
+                         capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 0, ran.stderr
+    prefix, base_prefix, machine, openssl = ran.stdout.split(" ", 3)
+    assert prefix == str(venv) and base_prefix == str(python.parent.parent)
+    assert machine == "aarch64" and openssl.startswith("OpenSSL 3.")
