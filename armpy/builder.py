@@ -15,6 +15,12 @@ from .errors import ArmpyError, Interrupted
 
 # Fixed so that __DATE__/__TIME__ and embedded timestamps are reproducible.
 SOURCE_DATE_EPOCH = str(archives.FIXED_MTIME)
+# Each step runs under a shell that notes an interrupt (Ctrl-C reaches every
+# process of the terminal's group) and then exits INTERRUPTED, whatever the step
+# made of it: configure, for one, traps SIGINT and exits 1.
+INTERRUPTED = 130
+STEP_SHELL = ('trap "stopped=1" INT TERM; "$@"; status=$?; '
+              f'[ -z "$stopped" ] || exit {INTERRUPTED}; exit $status')
 # Hidden visibility keeps the static dependencies' symbols out of the dynamic
 # symbol table of whatever links them (an extension module, the interpreter).
 BASE_CFLAGS = ["-O2", "-fPIC", "-fvisibility=hidden"]
@@ -103,16 +109,18 @@ class Builder:
         full_env = self.environment()
         full_env.update(env or {})
         label = f"{self.recipe.NAME}: {phase or phase_of(command)}"
+        cwd = cwd or self.srcdir
+        program = command[0]
+        if not (os.path.exists(os.path.join(cwd, program)) if os.sep in program
+                else shutil.which(program, path=full_env["PATH"])):
+            raise ArmpyError(f"{self.recipe.NAME}: program not found: {program}")
         with open(self.log_path, "a") as log:
             log.write(f"\n$ {' '.join(command)}\n")
             log.flush()
-            try:
-                process = subprocess.Popen(command, cwd=cwd or self.srcdir, env=full_env,
-                                           stdout=log, stderr=subprocess.STDOUT)
-            except FileNotFoundError:
-                raise ArmpyError(f"{self.recipe.NAME}: program not found: {command[0]}") from None
+            process = subprocess.Popen(["sh", "-c", STEP_SHELL, "armpy", *command], cwd=cwd,
+                                       env=full_env, stdout=log, stderr=subprocess.STDOUT)
             status = progress.wait(process, label, self.log_path)
-        if status in (-signal.SIGINT, 128 + signal.SIGINT, -signal.SIGTERM):
+        if status in (INTERRUPTED, -signal.SIGINT, -signal.SIGTERM):
             raise Interrupted(f"{label} was interrupted")
         if status != 0:
             raise ArmpyError(f"{label}: '{' '.join(command)[:120]}' failed "

@@ -1,9 +1,14 @@
 """What a person watching a long build sees: whole lines, and a sign of life."""
 import os
+import signal
 import subprocess
 import sys
+import time
+
+import pytest
 
 from armpy import progress
+from conftest import ROOT
 
 
 def test_a_long_step_says_it_is_running_with_its_log(tmp_path):
@@ -62,3 +67,34 @@ def test_lines_written_at_once_by_parallel_steps_never_run_together():
 
 def test_elapsed_time_reads_as_minutes_and_seconds():
     assert progress.elapsed(59) == "59s" and progress.elapsed(481) == "8m01s"
+
+
+@pytest.mark.build
+def test_ctrl_c_stops_a_build_in_one_line_and_a_rerun_continues(tmp_path):
+    """Ctrl-C reaches every process of the terminal's group: SCons, make, configure (which
+    traps it and exits 1). The build says once that it was interrupted, names no command
+    as an error, and the steps that had finished are not built again."""
+    scons = [os.path.join(os.path.dirname(sys.executable), "scons"), "-Q", "-C", ROOT, "-j2",
+             "target=aarch64-apple-darwin", f"build_dir={tmp_path / 'build'}",
+             f"dist_dir={tmp_path / 'dist'}", "deps"]
+    process = subprocess.Popen(scons, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if len([s for s in seen if s.startswith("armpy: build ")]) == 4:
+            time.sleep(10)   # two dependencies being built, two finished
+            os.killpg(process.pid, signal.SIGINT)
+            break
+    seen += process.communicate(timeout=600)[0].splitlines(keepends=True)
+    assert process.returncode != 0
+    ours = [line for line in seen if line.startswith("armpy: ") and
+            not line.startswith("armpy: build ")]
+    assert ours == ["armpy: interrupted; run the same command again to continue "
+                    "(finished steps are kept)\n"], "".join(seen)
+    started = [line.split()[2] for line in seen if line.startswith("armpy: build ")]
+    finished = started[:2]     # the two that had to end before the third and fourth began
+    assert len(finished) == 2
+    again = subprocess.run(scons + ["-n"], capture_output=True, text=True, timeout=600)
+    assert not [c for c in finished if f"armpy: build {c} " in again.stdout], again.stdout
