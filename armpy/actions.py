@@ -189,7 +189,7 @@ def run_regression_tests(target, source, env):
     os.makedirs(opts.dist_dir, exist_ok=True)
     summary = regrtest.run(os.path.join(env["OUT_DIR"], names["install_only"]), env["TIER"],
                            jobs=os.cpu_count(), output_dir=opts.dist_dir,
-                           workdir=env["OUT_DIR"], covers=[names[k] for k in package.SUMMED])
+                           workdir=env["OUT_DIR"], covers=[names[k] for k in package.ARCHIVES])
     if not summary["passed"]:
         publish(opts, env["OUT_DIR"], summary)
         raise ArmpyError(regrtest.failure_message(summary) + "; published without a "

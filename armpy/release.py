@@ -17,6 +17,7 @@ missing or has other bytes.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -44,7 +45,7 @@ class Build:
 
     @property
     def label(self):
-        return (f"{self.opts.target.triple} {self.opts.toolchain} {self.opts.build_options}")
+        return f"{self.opts.target.triple} {self.opts.toolchain} {self.opts.build_options}"
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def check_toolchains(release):
     """What only the toolchain knows (a build option it cannot build for a target), asked
     of SCons without building anything: every build is refused before any starts."""
     for build in release.builds:
-        result = subprocess.run(scons_command(build, "-n", "--no-progress"),
+        result = subprocess.run(scons_command(build, "-n"),
                                 capture_output=True, text=True)
         if result.returncode != 0:
             errors = [line.removeprefix("armpy: error: ") for line in result.stderr.splitlines()
@@ -184,8 +185,8 @@ def variant_of(build_options):
 def index_entry(build, url_prefix):
     opts, names = build.opts, package.artifact_names(build.opts)
     archive = names["install_only"]
-    version = opts.python.split(".")
-    patch = "".join(ch for ch in version[2] if ch.isdigit())
+    major, minor, patch, prerelease = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)(.*)",
+                                                   opts.python).groups()
     variant = variant_of(opts.build_options)
     downloads = opts.target.downloads
     key = "-".join(["cpython", opts.python + (f"+{variant}" if variant else ""),
@@ -193,8 +194,8 @@ def index_entry(build, url_prefix):
     return key, {
         "name": "cpython", "arch": {"family": downloads.arch, "variant": None},
         "os": downloads.os, "libc": downloads.libc,
-        "major": int(version[0]), "minor": int(version[1]), "patch": int(patch),
-        "prerelease": version[2][len(patch):],
+        "major": int(major), "minor": int(minor), "patch": int(patch),
+        "prerelease": prerelease,
         "url": url_prefix + urllib.parse.quote(archive),
         "sha256": sha256_of(os.path.join(opts.dist_dir, archive)),
         "variant": variant, "build": opts.build_tag,
@@ -277,7 +278,9 @@ def main(argv):
         if stray or "config" not in arguments:
             raise ArmpyError("usage: ./run release config=RELEASE.toml [name=value …] "
                              f"(valid names: config, {', '.join(RELEASE_WIDE)})")
-        path = arguments.pop("config")
+        # Paths in the release file and options are the repository's, as `./run build`'s.
+        path = os.path.abspath(arguments.pop("config"))
+        os.chdir(ROOT)
         unknown = sorted(set(arguments) - set(RELEASE_WIDE))
         if unknown:
             raise ArmpyError(f"unknown option '{unknown[0]}' for a release (valid: config, "

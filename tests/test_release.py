@@ -1,5 +1,6 @@
 """./run release: a release file checked before anything builds, its builds published
 with one downloads index and SHA256SUMS, and a real uv installing from that index."""
+import dataclasses
 import functools
 import http.server
 import json
@@ -12,7 +13,7 @@ import time
 import pytest
 
 from conftest import BUILD_DIR_ARGS, PGO_TASK, ROOT
-from armpy import package, release
+from armpy import options, package, release
 from armpy.sources import sha256_of
 
 UV = os.path.join(os.path.dirname(sys.executable), "uv")
@@ -61,6 +62,17 @@ def test_a_bad_release_file_is_refused_in_one_line_before_anything_builds(case, 
     assert not (tmp_path / "dist").exists()
 
 
+def test_a_good_release_file_passes_every_check_and_nothing_is_written(tmp_path):
+    path = release_file(tmp_path, f'build_dir = "{tmp_path / "build"}"\n'
+                        '[[build]]\ntarget = "aarch64-apple-darwin"\n'
+                        '[[build]]\ntarget = "aarch64-pc-windows-msvc"\n')
+    checked = release.read(path)
+    release.check_toolchains(checked)
+    assert [b.opts.target.triple for b in checked.builds] == ["aarch64-apple-darwin",
+                                                               "aarch64-pc-windows-msvc"]
+    assert os.listdir(tmp_path) == ["release.toml"]
+
+
 def test_a_release_needs_its_file_and_a_download_url(tmp_path):
     assert "usage: ./run release config=" in run_release(timeout=60).stderr
     missing = run_release(f"config={tmp_path / 'none.toml'}", timeout=60)
@@ -71,10 +83,22 @@ def test_a_release_needs_its_file_and_a_download_url(tmp_path):
     assert refused.returncode == 2 and "url_prefix must be the URL" in refused.stderr
 
 
-def test_index_entries_name_variants_and_versions_as_uv_reads_them():
+def test_index_entries_name_variants_and_versions_as_uv_reads_them(tmp_path):
     assert release.variant_of("pgo+lto") is None
     assert release.variant_of("freethreaded+pgo+lto") == "freethreaded"
     assert release.variant_of("debug") == "debug"
+    opts = dataclasses.replace(options.resolve({"dist_dir": str(tmp_path)}), python="3.14.0rc2",
+                               build_options="pgo+lto", build_tag="20261207")
+    archive = tmp_path / package.artifact_names(opts)["install_only"]
+    archive.write_bytes(b"the archive's bytes")
+    key, entry = release.index_entry(release.Build(1, {}, opts), "https://example.org/r/")
+    assert key == "cpython-3.14.0rc2-linux-aarch64-gnu"
+    assert entry == {
+        "name": "cpython", "arch": {"family": "aarch64", "variant": None}, "os": "linux",
+        "libc": "gnu", "major": 3, "minor": 14, "patch": 0, "prerelease": "rc2",
+        "url": "https://example.org/r/cpython-3.14.0rc2%2B20261207-aarch64-unknown-linux-gnu"
+               "-install_only.tar.gz",
+        "sha256": sha256_of(str(archive)), "variant": None, "build": "20261207"}
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -140,11 +164,13 @@ def test_release_publishes_an_index_uv_installs_from(artifact, file_server, tmp_
     made = subprocess.run([UV, "venv", "--no-python-downloads", "--python", str(python),
                            str(venv)], env=env, capture_output=True, text=True, timeout=600)
     assert made.returncode == 0, made.stderr
-    code = ("import sys, ssl, sqlite3, platform; "
-            "print(sys.prefix, sys.base_prefix, platform.machine(), ssl.OPENSSL_VERSION)")
+    code = ("import sys, ssl, sqlite3, platform; print(sys.prefix, sys.base_prefix, "
+            "platform.python_version(), platform.machine(), ssl.OPENSSL_VERSION)")
     ran = subprocess.run([str(venv / "bin" / "python"), "-c", code], env={},
                          capture_output=True, text=True, timeout=600)
     assert ran.returncode == 0, ran.stderr
-    prefix, base_prefix, machine, openssl = ran.stdout.split(" ", 3)
-    assert prefix == str(venv) and base_prefix == str(python.parent.parent)
-    assert machine == "aarch64" and openssl.startswith("OpenSSL 3.")
+    prefix, base_prefix, version, machine, openssl = ran.stdout.split(" ", 4)
+    # uv points the venv at its link for the minor version, which names the install.
+    assert prefix == str(venv)
+    assert os.path.realpath(base_prefix) == str(python.parent.parent)
+    assert version == "3.13.15" and machine == "aarch64" and openssl.startswith("OpenSSL 3.")
