@@ -10,7 +10,7 @@ import sys
 import threading
 
 from . import (build_facts, builder, cpython, host_python, manifest, package, platforms,
-               regrtest, relocate, sbom, smoke, strip, validate)
+               regrtest, sbom, smoke, strip, validate, variants)
 from .errors import ArmpyError, Interrupted
 from .sources import sha256_of
 
@@ -96,11 +96,11 @@ def describe_and_strip(target, source, env):
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
 
-    version = relocate.python_version_of(install)
-    layout = platforms.of(opts.target).layout(version)
+    major_minor, abiflags = variants.of_install(install)
+    layout = platforms.of(opts.target).layout(major_minor, abiflags)
     # Computed, not asked of the interpreter where the sysconfig data says it all.
     facts = build_facts.compute(env["FACTS_PYTHON"] or os.path.join(install, layout["python"]),
-                                install, version, opts.target)
+                                install, layout, opts.target)
     components = [read_json(os.path.join(p, "component.json"))
                   for p in env["DEP_PREFIXES"].values()]
     cpython_meta = read_json(env["CPYTHON_META"])

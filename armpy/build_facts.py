@@ -28,7 +28,7 @@ install, stdlib, data_name, platform, multiarch, host_platform = sys.argv[1:]
 sys.path.insert(0, stdlib)
 data = __import__(data_name).build_time_vars
 sys.prefix = sys.exec_prefix = sys.base_prefix = sys.base_exec_prefix = install
-sys.executable = os.path.join(install, "bin", "python" + data["VERSION"])
+sys.executable = os.path.join(install, "bin", "python" + data["LDVERSION"])
 sys.abiflags = data["ABIFLAGS"]
 sys.platform = platform
 if multiarch:
@@ -44,24 +44,23 @@ assert sysconfig.__file__.startswith(stdlib), sysconfig.__file__
 """
 
 
-def compute(python, install, version, target):
+def compute(python, install, layout, target):
     """The facts introspect.probe() would ask the interpreter, without running it.
 
     Windows keeps no sysconfig data to read: its sysconfig asks the running
     interpreter (its import suffixes, its winver). There the facts are asked of
     the built interpreter, run as the smoke test runs it (Wine on Linux)."""
     if platforms.of(target).CPYTHON_BUILD == "pcbuild":
-        python = os.path.join(install, platforms.of(target).layout(version)["python"])
-        return introspect.probe(python, target, [install])
-    stdlib = os.path.join(install, "lib", f"python{version}")
+        return introspect.probe(os.path.join(install, layout["python"]), target, [install])
+    stdlib = os.path.join(install, layout["stdlib"])
     found = glob.glob(os.path.join(stdlib, "_sysconfigdata_*.py"))
     if len(found) != 1:
         raise ArmpyError(f"{stdlib}: expected one _sysconfigdata_*.py, found {len(found)}")
     data_name = os.path.basename(found[0])[:-3]
     # The installed copy of the build's Makefile and config.c (config-X.Y[-multiarch]/).
-    config_dirs = glob.glob(os.path.join(stdlib, f"config-{version}*", ""))
+    config_dirs = glob.glob(os.path.join(stdlib, "config-3.*", ""))
     if len(config_dirs) != 1:
-        raise ArmpyError(f"{stdlib}: expected one config-{version}* directory, "
+        raise ArmpyError(f"{stdlib}: expected one config-3.* directory, "
                          f"found {len(config_dirs)}")
     makefile = optimizations.makefile_vars(
         config_dirs[0], {"MULTIARCH", "_PYTHON_HOST_PLATFORM", "EXT_SUFFIX", "SHLIB_SUFFIX"})
@@ -77,9 +76,14 @@ def compute(python, install, version, target):
     facts = json.loads(out.stdout)
     # The two answers that come from the running binary rather than from sysconfig:
     # its import suffixes ([EXT_SUFFIX, ".abi3.so", ".so"] on POSIX, from the same
-    # dynload source) and its built-in modules (its inittab).
+    # dynload source; a debug build also loads release builds' extensions, named by
+    # pyconfig.h's ALT_SOABI, a C string in the sysconfig data) and its built-in
+    # modules (its inittab).
     suffixes = facts["suffixes"]["extension"]
-    facts["suffixes"]["extension"] = [ext_suffix] + suffixes[1:]
+    alternative = facts["config_vars"].get("ALT_SOABI", "").strip('"')
+    facts["suffixes"]["extension"] = [
+        ext_suffix, *([f".{alternative}{makefile.get('SHLIB_SUFFIX', '.so')}"] if alternative
+                      else []), *suffixes[1:]]
     facts["builtin_modules"] = builtin_modules(config_dirs[0])
     return facts
 

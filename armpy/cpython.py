@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 
-from . import builder, cpython_pcbuild, optimizations, pgo, platforms, recipes, relocate
+from . import builder, cpython_pcbuild, optimizations, pgo, platforms, recipes, relocate, variants
 from .errors import ArmpyError
 
 
@@ -71,20 +71,25 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
         raise ArmpyError(f"cpython: required extension modules not built: {', '.join(missing)}; "
                          f"see 'checksharedmods' in {log_path}")
     b.make("install", f"DESTDIR={stage}", *make_args)
+    install = os.path.join(stage, "install")
     major_minor = opts.python.rsplit(".", 1)[0]
-    python = os.path.join(stage, "install", "bin", f"python{major_minor}")
+    abiflags = variants.abiflags_of(opts.build_options)
+    layout = platform.layout(major_minor, abiflags)
+    python = os.path.join(install, layout["python"])
     linked = [n for n in platform.needed_libraries(python)
               if os.path.basename(n).startswith("libpython")]
     if linked:
-        raise ArmpyError(f"cpython: bin/python{major_minor} needs {linked[0]}; it should have "
+        raise ArmpyError(f"cpython: {layout['python']} needs {linked[0]}; it should have "
                          f"libpython linked in (see STATIC_INTERPRETER in {__file__})")
-    install = os.path.join(stage, "install")
-    platform.after_install(install, major_minor, toolchain, b.path_names)
+    if abiflags:
+        link_plain_name(install, major_minor, layout)
+    platform.after_install(install, layout, toolchain, b.path_names)
     # The build-python of a cross build: the same version, whose bytecode is the same.
     python_here = host_python if toolchain.cross else python
-    install_pip(b, python_here, install, major_minor)
+    stdlib = os.path.join(install, layout["stdlib"])
+    install_pip(b, python_here, install, stdlib)
     relocate.make_relocatable(install, toolchain, build_paths)
-    compile_bytecode(b, python_here, install, major_minor, recipe.PREFIX)
+    compile_bytecode(b, python_here, install, stdlib, recipe.PREFIX)
     relocate.check_no_build_paths(install, build_paths)
     shutil.rmtree(srcdir)
     # Recorded without this machine's paths (the build-python, toolchain wrappers).
@@ -96,12 +101,22 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
         "installed_sha256": builder.tree_digest(install)}
 
 
-def install_pip(b, python, install, major_minor):
+def link_plain_name(install, major_minor, layout):
+    """`make install` of a variant hard-links bin/python3.X to bin/python3.Xt (or …d):
+    a symbolic link instead, so that archives hold the interpreter once."""
+    plain = os.path.join(install, "bin", f"python{major_minor}")
+    if os.path.isfile(plain) and not os.path.islink(plain):
+        os.unlink(plain)
+    if not os.path.lexists(plain):
+        os.symlink(os.path.basename(layout["python"]), plain)
+
+
+def install_pip(b, python, install, stdlib):
     """pip from the wheel CPython bundles (what ensurepip installs), installed by
     `python`: the build-python of a cross build, which need not run the target.
-    Both are the same CPython version, so the files and their bytecode are the same."""
-    wheels = glob.glob(os.path.join(install, "lib", f"python{major_minor}", "ensurepip",
-                                    "_bundled", "pip-*.whl"))
+    Both are the same CPython version, so the files and their bytecode are the same.
+    (A variant's pip is the same files: pip has no extension modules.)"""
+    wheels = glob.glob(os.path.join(stdlib, "ensurepip", "_bundled", "pip-*.whl"))
     if len(wheels) != 1:
         raise ArmpyError(f"cpython: expected one bundled pip wheel, found {len(wheels)}")
     # A wheel is importable: pip installs itself from its own wheel, found by name
@@ -110,19 +125,26 @@ def install_pip(b, python, install, major_minor):
            "--find-links", os.path.dirname(wheels[0]), "--no-cache-dir",
            "--disable-pip-version-check", "--no-warn-script-location", f"--prefix={install}",
            "--no-compile", "pip"], cwd=install, phase="install pip")
+    # pip lays out the prefix as the interpreter running it does: a build-python
+    # with the GIL puts a free-threaded build's pip in lib/python3.X, not 3.Xt.
+    wanted = os.path.join(stdlib, "site-packages")
+    for other in glob.glob(os.path.join(install, "lib", "python3*", "site-packages")):
+        if not os.path.samefile(other, wanted):
+            for name in sorted(os.listdir(other)):
+                os.rename(os.path.join(other, name), os.path.join(wanted, name))
+            os.removedirs(other)
 
 
-def compile_bytecode(b, python, install, major_minor, prefix):
+def compile_bytecode(b, python, install, stdlib, prefix):
     """Bytecode of what changed after `make install`: pip (one level, as pip compiles
     itself) and the rewritten sysconfig data (the three levels `make install` writes).
     It names its sources under the configured prefix, as the standard library's
     does, not where this build installed them."""
-    lib = os.path.join(install, "lib", f"python{major_minor}")
     compileall = [python, "-I", "-m", "compileall", "-q", "-f", "-s", install, "-p", prefix]
-    b.run([*compileall, os.path.join(lib, "site-packages")], cwd=install,
+    b.run([*compileall, os.path.join(stdlib, "site-packages")], cwd=install,
           phase="compile bytecode")
     b.run([*compileall, "-o", "0", "-o", "1", "-o", "2",
-           *glob.glob(os.path.join(lib, "_sysconfigdata_*.py"))], cwd=install,
+           *glob.glob(os.path.join(stdlib, "_sysconfigdata_*.py"))], cwd=install,
           phase="compile bytecode")
 
 

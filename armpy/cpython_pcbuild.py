@@ -56,7 +56,10 @@ def build(opts, toolchain, host_python, dep_prefixes, workdir, stage, srcdir, so
     found = {"lto": optimizations.objects_finding(core_objects, []),
              "computed_gotos": "HAVE_COMPUTED_GOTOS" in optimizations.pyconfig_defines(
                  os.path.join(install, "include", "pyconfig.h")),
-             "pgo": None}
+             "pgo": None,
+             # PCbuild builds neither variant here (targets.toml), and PC/pyconfig.h
+             # defines them from the compiler's flags, which a read of it cannot see.
+             "gil_disabled": False, "debug": False}
     shutil.rmtree(srcdir)
     shutil.rmtree(objdir)
     optimizations.check(opts.build_options, found)

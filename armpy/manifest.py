@@ -61,19 +61,18 @@ def build(*, facts, install, opts, toolchain, components, cpython_meta):
     """Assemble the manifest from the build's facts (build_facts.py) and its records."""
     major_minor = ".".join(facts["version"][:2])
     platform_module = platforms.of(opts.target)
-    layout = platform_module.layout(major_minor)
+    layout = platform_module.layout(major_minor, facts["abiflags"] or "")
     python_exe = f"install/{layout['python']}"
     # What the build tree showed, not what was asked for (the build stops on a mismatch).
     found = optimizations.build_options_of(cpython_meta["optimizations"])
-    variant = "freethreaded+" if opts.build_options.startswith("freethreaded+") else ""
     stdlib = os.path.join(install, layout["stdlib"])
     licenses = sorted({part.strip() for c in components + [cpython_meta]
                        for part in c["license"].replace("(", "").replace(")", "").split(" AND ")})
     return {
         "version": FORMAT_VERSION,
         "target_triple": opts.target.triple,
-        "optimizations": found,
-        "build_options": variant + found,
+        "optimizations": found.removeprefix("freethreaded+"),
+        "build_options": found,
     } | interpreter_fields(facts) | {
         "python_exe": python_exe,
         "python_stdlib_test_packages": stdlib_test_packages(stdlib),

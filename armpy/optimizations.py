@@ -123,14 +123,19 @@ def detect(srcdir, profile=None, make_args=()):
         "lto": lto_finding(srcdir),
         "computed_gotos": "HAVE_COMPUTED_GOTOS" in defines,
         "pgo": pgo_finding(srcdir, profile, make_args) if profile else None,
+        # The variants, as the interpreter's headers declare them to extensions.
+        "gil_disabled": "Py_GIL_DISABLED" in defines,
+        "debug": "Py_DEBUG" in defines,
     }
 
 
 def build_options_of(findings):
-    """noopt / lto / pgo / pgo+lto, from what the build did."""
+    """[freethreaded+]noopt / lto / pgo / pgo+lto / debug, from what the build did
+    (a debug build with LTO or PGO shows as debug+…, which no request asks for)."""
     lto = findings["lto"]["lto_objects"] > 0
     pgo = findings["pgo"] is not None
-    return "+".join(["pgo"] * pgo + ["lto"] * lto) or "noopt"
+    base = "+".join(["debug"] * findings["debug"] + ["pgo"] * pgo + ["lto"] * lto) or "noopt"
+    return "freethreaded+" * findings["gil_disabled"] + base
 
 
 def check(requested, findings):
@@ -161,6 +166,5 @@ def check(requested, findings):
         raise ArmpyError(f"cpython: build_options '{requested}' not achieved: "
                          + "; ".join(problems))
     actual = build_options_of(findings)
-    base = requested.replace("freethreaded+", "")
-    if actual != base:
-        raise ArmpyError(f"cpython: asked for '{base}', the build tree shows '{actual}'")
+    if actual != requested:
+        raise ArmpyError(f"cpython: asked for '{requested}', the build tree shows '{actual}'")

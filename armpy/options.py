@@ -8,16 +8,21 @@ import os
 import re
 from dataclasses import dataclass
 
-from . import recipes, runner
+from . import recipes, runner, variants
 from .errors import ArmpyError
 from .targets import BUILDABLE, DEFAULT_TARGET, TARGETS
 
-# Build options grammar: [freethreaded+]<optimisation>. All are recognised so
-# that names stay stable; only those in SUPPORTED_BUILD_OPTIONS build today.
+# Build options grammar: [freethreaded+]<optimisation>, where debug (a debug
+# interpreter, without LTO or PGO) takes the optimisation's place: the names of
+# standalone-CPython archives. A target builds the variants its row lists.
 OPTIMISATIONS = ("noopt", "lto", "pgo", "pgo+lto", "debug")
-BUILD_OPTIONS_RE = re.compile(r"^(freethreaded\+)?(noopt|lto|pgo|pgo\+lto|debug)$")
-SUPPORTED_BUILD_OPTIONS = ("noopt", "lto", "pgo", "pgo+lto")
+BUILD_OPTIONS = OPTIMISATIONS + tuple(f"freethreaded+{o}" for o in OPTIMISATIONS)
+GRAMMAR = f"[freethreaded+]{{{'|'.join(OPTIMISATIONS)}}}"
 DEFAULT_BUILD_OPTIONS = "lto"
+# SCons steps run at once (scons -j; each step's own jobs are `jobs`): twice the
+# cores, since dependency builds spend much of their time in single-threaded
+# configure scripts. ./run passes the same.
+PARALLEL_STEPS = 2 * (os.cpu_count() or 1)
 BUILD_TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._]*$")
 
 
@@ -42,7 +47,7 @@ def option_table():
                python_versions()),
         Option("build_options", "optimisation, optionally prefixed 'freethreaded+' (default: "
                "the target's, in targets.toml)",
-               DEFAULT_BUILD_OPTIONS, SUPPORTED_BUILD_OPTIONS),
+               DEFAULT_BUILD_OPTIONS, BUILD_OPTIONS),
         Option("pgo_task", "training task of pgo builds ('short': a few test files, for CI)",
                "cpython", ("cpython", "short")),
         Option("regrtest", "regression-suite tier run before publishing (none: not tested; "
@@ -119,13 +124,16 @@ def resolve(arguments):
     _check_choice("python", python, tuple(versions) + tuple(exact))
 
     build_options = values["build_options"]
-    if not BUILD_OPTIONS_RE.match(build_options):
-        raise ArmpyError(f"unknown build_options '{build_options}' (valid: "
-                         f"{', '.join(SUPPORTED_BUILD_OPTIONS)}; grammar: "
-                         f"[freethreaded+]{{{'|'.join(OPTIMISATIONS)}}})")
-    if build_options not in SUPPORTED_BUILD_OPTIONS:
-        raise ArmpyError(f"build_options '{build_options}' is not supported yet "
-                         f"(valid: {', '.join(SUPPORTED_BUILD_OPTIONS)})")
+    if build_options not in BUILD_OPTIONS:
+        raise ArmpyError(f"unknown build_options '{build_options}' (grammar: {GRAMMAR}; "
+                         "e.g. pgo+lto, freethreaded+pgo+lto, debug)")
+    unbuilt = [v for v in variants.variants_of(build_options) if v not in target.variants]
+    if unbuilt:
+        others = [t for t, row in TARGETS.items() if unbuilt[0] in row.variants]
+        raise ArmpyError(f"build_options '{build_options}': {target.triple} builds no "
+                         f"{unbuilt[0]} variant yet (its variants: "
+                         f"{', '.join(target.variants) or 'none'}; built for "
+                         f"{', '.join(others)})")
 
     _check_choice("pgo_task", values["pgo_task"], table["pgo_task"].choices)
     _check_choice("regrtest", values["regrtest"], table["regrtest"].choices)

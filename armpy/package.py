@@ -5,13 +5,15 @@ Layouts follow the standalone-CPython conventions tools already read:
                                    python/sbom.spdx.json
   …-install_only.tar.gz            python/PYTHON.json (first), python/bin/python3 …, python/licenses/…
   …-install_only_stripped.tar.gz   the same without debug information
+A variant's install_only archives name it: …-freethreaded-install_only.tar.gz,
+…-debug-install_only.tar.gz (the full archive's build_options already do).
 Each archive has its SBOM beside it (`<archive>.spdx.json`). An archive and its SBOM
 are listed in SHA256SUMS (releasable) unless its own build's or a later run of the
 regression suite on it found unexpected failures.
 """
 import os
 
-from . import archives
+from . import archives, variants
 from .sources import sha256_of
 
 
@@ -24,11 +26,13 @@ SBOM_SUFFIX = ".spdx.json"
 
 def artifact_names(opts):
     stem = f"cpython-{opts.python}+{opts.build_tag}-{opts.target.triple}"
+    variant = variants.name_of(opts.build_options)
+    install_only = f"{stem}-{variant}-install_only" if variant else f"{stem}-install_only"
     names = {"full": f"{stem}-{opts.build_options}-full.tar.zst",
-             "install_only": f"{stem}-install_only.tar.gz",
-             "install_only_stripped": f"{stem}-install_only_stripped.tar.gz",
-             "smoke": f"{stem}-install_only.smoke.json",
-             "smoke_stripped": f"{stem}-install_only_stripped.smoke.json",
+             "install_only": f"{install_only}.tar.gz",
+             "install_only_stripped": f"{install_only}_stripped.tar.gz",
+             "smoke": f"{install_only}.smoke.json",
+             "smoke_stripped": f"{install_only}_stripped.smoke.json",
              "manifest": f"{stem}-{opts.build_options}-full.PYTHON.json"}
     return names | {f"{kind}_sbom": names[kind] + SBOM_SUFFIX for kind in ARCHIVES}
 

@@ -197,7 +197,8 @@ def run(archive, tier_name="quick", jobs=None, output_dir=None, skip_file=None,
                          f"tests (valid: {', '.join(TARGETS)})")
     how = runner.detect(target)
     major_minor = doc["python_major_minor_version"]
-    skip_file = skip_file or skiplist.path_for(target.triple, major_minor, how["kind"])
+    skip_file = skip_file or skiplist.path_for(target.triple, major_minor, how["kind"],
+                                               doc["python_abi_tag"] or "")
     entries = skiplist.load(skip_file)
     jobs = jobs or os.cpu_count() or 1
     out_path = summary_path(archive, tier_name, output_dir)
@@ -212,7 +213,7 @@ def run(archive, tier_name="quick", jobs=None, output_dir=None, skip_file=None,
     try:
         python = artifacts.extract(art, os.path.join(root, "extracted"))
         stdlib = os.path.join(art.install_root(os.path.join(root, "extracted")),
-                              platforms.of(target).layout(major_minor)["stdlib"])
+                              platforms.layout_of(target, doc)["stdlib"])
         os.makedirs(os.path.join(home, "tmp"))
         junit = os.path.join(root, "junit.xml")
         args, file_skips, missing = command(

@@ -24,7 +24,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from . import options, package, progress
+from . import options, package, progress, variants
 from .errors import ArmpyError
 from .recipes import ROOT
 from .skiplist import tomllib
@@ -113,7 +113,7 @@ def check_distinct(path, builds):
 
 def scons_command(build, *extra):
     scons = os.path.join(os.path.dirname(sys.executable), "scons")
-    return [scons, "-Q", "-C", ROOT, f"-j{os.cpu_count() or 2}",
+    return [scons, "-Q", "-C", ROOT, f"-j{options.PARALLEL_STEPS}",
             *[f"{k}={v}" for k, v in sorted(build.arguments.items())], *extra]
 
 
@@ -175,19 +175,12 @@ def failures(rows):
             if row["status"] != 0 or row["document"] is None]
 
 
-def variant_of(build_options):
-    """The index's variant: freethreaded, debug or none (null) for the default build."""
-    parts = set(build_options.split("+"))
-    named = [v for v in ("freethreaded", "debug") if v in parts]
-    return "+".join(named) or None
-
-
 def index_entry(build, url_prefix):
     opts, names = build.opts, package.artifact_names(build.opts)
     archive = names["install_only"]
     major, minor, patch, prerelease = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)(.*)",
                                                    opts.python).groups()
-    variant = variant_of(opts.build_options)
+    variant = variants.name_of(opts.build_options)
     downloads = opts.target.downloads
     key = "-".join(["cpython", opts.python + (f"+{variant}" if variant else ""),
                     downloads.os, downloads.arch, downloads.libc])

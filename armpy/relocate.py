@@ -20,33 +20,21 @@ import pprint
 import re
 import shlex
 
-from . import platforms
+from . import platforms, variants
 from .errors import ArmpyError
 
 
 def make_relocatable(install, toolchain, build_paths):
-    version = python_version_of(install)
-    trampoline = platforms.of(toolchain.target).SCRIPT_TRAMPOLINE
-    rewrite_shebangs(install, trampoline.format(python=f"python{version}"))
+    major_minor, abiflags = variants.of_install(install)
+    platform = platforms.of(toolchain.target)
+    python = os.path.basename(platform.layout(major_minor, abiflags)["python"])
+    rewrite_shebangs(install, platform.SCRIPT_TRAMPOLINE.format(python=python))
     scrubber = Scrubber(toolchain, build_paths)
-    for path in config_files(install, version):
+    for path in config_files(install, major_minor, abiflags):
         if os.path.basename(path).startswith("_sysconfigdata_"):
             scrub_sysconfigdata(path, scrubber)
         else:
             scrub_text_file(path, scrubber)
-
-
-def python_version_of(install):
-    """3.X of an install tree: its lib/python3.X, or on Windows its python3X.dll."""
-    found = sorted(glob.glob(os.path.join(install, "lib", "python3.*")))
-    dirs = [os.path.basename(p)[len("python"):] for p in found if os.path.isdir(p)]
-    if not dirs:
-        dlls = glob.glob(os.path.join(install, "python3[0-9]*.dll"))
-        dirs = [f"3.{os.path.basename(p)[len('python3'):-len('.dll')]}" for p in dlls]
-    if len(dirs) != 1:
-        raise ArmpyError(f"{install}: expected one lib/python3.X directory or python3X.dll, "
-                         f"found {dirs}")
-    return dirs[0]
 
 
 def rewrite_shebangs(install, trampoline):
@@ -89,13 +77,16 @@ def update_records(install, changed):
             f.writelines(lines)
 
 
-def config_files(install, version):
+def config_files(install, major_minor, abiflags):
+    """The build configuration files of an install tree (symbolic links to them left
+    out: a variant's python3.X-config names python3.Xt-config)."""
     lib = os.path.join(install, "lib")
-    patterns = [f"python{version}/_sysconfigdata_*.py", f"python{version}/config-{version}*/Makefile",
-                f"python{version}/config-{version}*/python-config.py", "pkgconfig/*.pc"]
+    stdlib, config = variants.stdlib_name(major_minor, abiflags), f"config-{major_minor}{abiflags}"
+    patterns = [f"{stdlib}/_sysconfigdata_*.py", f"{stdlib}/{config}*/Makefile",
+                f"{stdlib}/{config}*/python-config.py", "pkgconfig/*.pc"]
     found = [p for pattern in patterns for p in glob.glob(os.path.join(lib, pattern))]
-    found += glob.glob(os.path.join(install, "bin", f"python{version}-config"))
-    return sorted(found)
+    found += glob.glob(os.path.join(install, "bin", f"python{major_minor}{abiflags}-config"))
+    return sorted(p for p in found if not os.path.islink(p))
 
 
 class Scrubber:

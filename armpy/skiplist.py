@@ -1,7 +1,9 @@
 """Skip lists: regression tests that are skipped or expected to fail, each with its reason.
 
 One TOML file per target, CPython version and runner kind, in
-regrtest/skips/<target>/<major.minor>-<runner>.toml. Every entry names a test
+regrtest/skips/<target>/<major.minor>-<runner>.toml; a build variant whose tests
+differ has its own, named by its ABI flags (3.13t-emulated.toml: free-threaded),
+which includes the default build's. Every entry names a test
 file or test case, what to do with it (`skip` it, or expect it to `fail`),
 and why, in one of five categories. A file may `include` others (the emulated
 and Wine lists include the native one, since upstream bugs fail everywhere).
@@ -57,7 +59,11 @@ def short(name):
     return rest if "." not in rest else name
 
 
-def path_for(triple, major_minor, runner_kind):
+def path_for(triple, major_minor, runner_kind, abiflags=""):
+    """The variant's own list where it has one, or else the default build's."""
+    variant = os.path.join(SKIPS_DIR, triple, f"{major_minor}{abiflags}-{runner_kind}.toml")
+    if abiflags and os.path.exists(variant):
+        return variant
     return os.path.join(SKIPS_DIR, triple, f"{major_minor}-{runner_kind}.toml")
 
 

@@ -25,6 +25,7 @@ def expectations(manifest):
         "sqlite": versions["sqlite"],
         "mpdecimal": versions["mpdecimal"],
         "sha3_256_of_armpy": hashlib.sha3_256(b"armpy").hexdigest(),
+        "abiflags": manifest["python_abi_tag"] or "",
     }
 
 
@@ -46,7 +47,7 @@ def run(install_only_archive, manifest, workdir, cache_dir):
         return {"passed": [], "failed": {}, "not_run": runner.cannot_run_here(target)}
     os.makedirs(workdir, exist_ok=True)
     root = tempfile.mkdtemp(prefix="smoke test ", dir=workdir)
-    layout = platforms.of(target).layout(manifest["python_major_minor_version"])
+    layout = platforms.layout_of(target, manifest)
     try:
         archives.extract(install_only_archive, root)
         python_root = os.path.join(root, "python")

@@ -242,6 +242,55 @@ def string_hash_is_siphash(expected):
     assert sys.hash_info.algorithm.startswith("siphash"), sys.hash_info.algorithm
 
 
+@check
+def threads_share_objects(expected):
+    """Eight threads start together and append to one list, fill one dict and count
+    under one lock, each also hashing on its own: nothing may be lost or torn. In a
+    free-threaded build they run at once, so this exercises its per-object locks."""
+    import hashlib
+    import threading
+    threads, rounds = 8, 3000
+    items, table, count, digests = [], {}, [0], [None] * threads
+    lock, start = threading.Lock(), threading.Barrier(threads)
+
+    def work(index):
+        start.wait()
+        digest = hashlib.sha256()
+        for n in range(rounds):
+            items.append(n)
+            table[index, n] = n
+            with lock:
+                count[0] += 1
+            digest.update(n.to_bytes(4, "little"))
+        digests[index] = digest.hexdigest()
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    total = threads * rounds
+    assert (len(items), len(table), count[0]) == (total, total, total), \
+        f"lost updates: list {len(items)}, dict {len(table)}, counter {count[0]} of {total}"
+    assert sorted(items) == sorted(list(range(rounds)) * threads), "list items changed"
+    assert len(set(digests)) == 1 and digests[0], digests
+
+
+# Checked last: importing an extension module that does not declare itself safe
+# without the GIL turns the GIL back on.
+@check
+def variant(expected):
+    """The build's variant (PYTHON.json's ABI flags) is the interpreter's: a
+    free-threaded one runs without the GIL after every import above; a debug one
+    counts references."""
+    abiflags = getattr(sys, "abiflags", "")
+    assert abiflags == expected["abiflags"], f"sys.abiflags {abiflags!r}"
+    gil = sys._is_gil_enabled()
+    assert gil == ("t" not in abiflags), f"sys._is_gil_enabled() is {gil}"
+    debug = hasattr(sys, "gettotalrefcount")
+    assert debug == ("d" in abiflags), f"sys.gettotalrefcount {'exists' if debug else 'is missing'}"
+
+
 def main():
     with open(sys.argv[1]) as f:
         expected = json.load(f)

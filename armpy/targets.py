@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from .errors import ArmpyError
 from .recipes import ROOT
 from .skiplist import tomllib
+from .variants import VARIANTS
 
 TABLE = os.path.join(ROOT, "targets.toml")
 PLATFORMS = ("linux", "darwin", "windows")
@@ -45,7 +46,7 @@ class Target:
     binary_format: str     # elf, macho or pe
     machine: str           # platform.machine() on a host of this kind
     sysconfig_platform: str    # sysconfig.get_platform()
-    extension_suffix: str  # {nodot}: 313 for Python 3.13
+    extension_suffix: str  # {abi}: 313 for Python 3.13, 313t free-threaded
     wheel_tags: tuple      # WheelTag
     toolchains: tuple      # valid toolchain names, the default first
     openssl_target: str    # OpenSSL's ./Configure target
@@ -59,6 +60,7 @@ class Target:
     qemu_cpu: str = ""     # fixed CPU model so emulated runs are comparable
     zig_target: str = ""   # zig's -target, with {glibc_floor}/{deployment_target}
     build_options: str = "lto"     # default build_options of its default toolchain
+    variants: tuple = ()   # freethreaded, debug: the variants it builds
     downloads: DownloadNames = None    # its names in downloads indexes
 
     def zig(self):
@@ -81,6 +83,7 @@ def target_from_row(triple, row, path):
     try:
         fields["wheel_tags"] = tuple(WheelTag(**tag) for tag in row.get("wheel_tags", ()))
         fields["toolchains"] = tuple(row["toolchains"])
+        fields["variants"] = tuple(row.get("variants", ()))
         fields["downloads"] = DownloadNames(**row["downloads"])
         target = Target(**fields)
     except (TypeError, KeyError) as error:
@@ -91,6 +94,10 @@ def target_from_row(triple, row, path):
         if value not in valid:
             raise ArmpyError(f"{path}: target {triple}: unknown {name} '{value}' "
                              f"(valid: {', '.join(valid)})")
+    for variant in target.variants:
+        if variant not in VARIANTS:
+            raise ArmpyError(f"{path}: target {triple}: unknown variant '{variant}' "
+                             f"(valid: {', '.join(VARIANTS)})")
     return target
 
 

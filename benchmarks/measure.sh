@@ -13,7 +13,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 results=benchmarks/results
 mkdir -p "$results"
 out="$results/$(date -u +%Y%m%d)-$(uname -m).txt"
-jobs=$(nproc)
+jobs=$((2 * $(nproc)))   # as ./run build: armpy/options.py PARALLEL_STEPS
 
 seconds() { local start=$SECONDS; "$@" regrtest=none >>"$results/last-build.log" 2>&1; echo $((SECONDS - start)); }
 

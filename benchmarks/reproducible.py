@@ -21,7 +21,7 @@ def build(workdir, number, arguments):
     subprocess.run(["git", "clone", "-q", ROOT, checkout], check=True)
     dist = os.path.join(workdir, f"dist-{number}")
     command = [os.path.join(os.path.dirname(sys.executable), "scons"), "-Q", "-C", checkout,
-               f"-j{os.cpu_count()}", *arguments, f"dist_dir={dist}",
+               f"-j{options.PARALLEL_STEPS}", *arguments, f"dist_dir={dist}",
                f"build_dir={os.path.join(workdir, f'build-{number}')}",
                f"cache_dir={os.path.join(ROOT, '.cache', 'sources')}"]
     started = time.monotonic()

@@ -48,7 +48,11 @@ OPTIMISATION_ARGS = {
     # runs through the target's runner and any failing test stops the build.
     "pgo": ["--enable-optimizations"],
     "pgo+lto": ["--enable-optimizations", "--with-lto"],
+    # Py_DEBUG: assertions, reference counting checks, sys.gettotalrefcount(); -Og.
+    "debug": ["--with-pydebug"],
 }
+# build_options' freethreaded+ prefix: the interpreter without the GIL (PEP 703).
+FREETHREADED_ARGS = ["--disable-gil"]
 
 
 def configure_args(platform, toolchain, build_options):
@@ -71,7 +75,8 @@ def configure_args(platform, toolchain, build_options):
         # Said explicitly (USE_COMPUTED_GOTOS), as Debian does; cross builds also
         # need the probe's answer below.
         "--with-computed-gotos",
-        *OPTIMISATION_ARGS[build_options],
+        *OPTIMISATION_ARGS[build_options.removeprefix("freethreaded+")],
+        *(FREETHREADED_ARGS if build_options.startswith("freethreaded+") else []),
     ]
     args += platform.cpython_configure_args(toolchain.target)
     # Modules whose libraries we do not ship: turned off so host copies cannot leak in.

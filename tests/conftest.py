@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(items):
     """Whatever uses a real build is a `build` test, wherever it is written:
     `-m "not build"` then builds nothing."""
     for item in items:
-        if {"artifact", "extracted", "darwin_artifact", "windows_artifact"} & \
+        if {"artifact", "extracted", "darwin_artifact", "windows_artifact", "variant_artifact"} & \
                 set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
 
@@ -92,8 +92,23 @@ def artifact(request, tmp_path_factory):
     toolchain = request.param
     dist = str(tmp_path_factory.mktemp(f"dist-{toolchain}"))
     scons(f"toolchain={toolchain}", f"build_options={BUILDS[toolchain]}", f"pgo_task={PGO_TASK}",
-          f"dist_dir={dist}", f"-j{os.cpu_count()}", *BUILD_DIR_ARGS, timeout=3 * 3600)
+          f"dist_dir={dist}", f"-j{options.PARALLEL_STEPS}", *BUILD_DIR_ARGS, timeout=3 * 3600)
     return Artifact(dist, toolchain, BUILDS[toolchain])
+
+
+# The variant build the suite makes: free-threaded, with the release toolchain and
+# no optimisation (the Linux build above proves those), sharing its dependency
+# builds. benchmarks/results/ has the figures of the other variants.
+# ARMPY_TEST_VARIANT=debug (or freethreaded+debug…) checks another.
+VARIANT_BUILD_OPTIONS = os.environ.get("ARMPY_TEST_VARIANT", "freethreaded+noopt")
+
+
+@pytest.fixture(scope="session")
+def variant_artifact(tmp_path_factory):
+    dist = str(tmp_path_factory.mktemp("dist-variant"))
+    scons(f"toolchain={DEFAULT_TOOLCHAIN}", f"build_options={VARIANT_BUILD_OPTIONS}",
+          f"dist_dir={dist}", f"-j{options.PARALLEL_STEPS}", *BUILD_DIR_ARGS, timeout=3 * 3600)
+    return Artifact(dist, DEFAULT_TOOLCHAIN, VARIANT_BUILD_OPTIONS)
 
 
 # The macOS build the suite makes: one build option is enough to prove the platform
@@ -108,7 +123,7 @@ def darwin_artifact(tmp_path_factory):
     """aarch64-apple-darwin cross-built here with zig: never run, checked by structure."""
     dist = str(tmp_path_factory.mktemp("dist-darwin"))
     scons(f"target={DARWIN_TARGET}", f"build_options={DARWIN_BUILD_OPTIONS}", f"dist_dir={dist}",
-          f"-j{os.cpu_count()}", *BUILD_DIR_ARGS, timeout=3 * 3600)
+          f"-j{options.PARALLEL_STEPS}", *BUILD_DIR_ARGS, timeout=3 * 3600)
     return Artifact(dist, TARGETS[DARWIN_TARGET].toolchains[0], DARWIN_BUILD_OPTIONS,
                     target=DARWIN_TARGET)
 
@@ -123,7 +138,7 @@ WINDOWS_TARGET = "aarch64-pc-windows-msvc"
 def windows_artifact(tmp_path_factory):
     """aarch64-pc-windows-msvc cross-built here with zig, smoke-tested under Wine."""
     dist = str(tmp_path_factory.mktemp("dist-windows"))
-    scons(f"target={WINDOWS_TARGET}", f"dist_dir={dist}", "regrtest=none", f"-j{os.cpu_count()}",
+    scons(f"target={WINDOWS_TARGET}", f"dist_dir={dist}", "regrtest=none", f"-j{options.PARALLEL_STEPS}",
           *BUILD_DIR_ARGS, timeout=3 * 3600)
     target = TARGETS[WINDOWS_TARGET]
     return Artifact(dist, target.toolchains[0], target.build_options, target=WINDOWS_TARGET)
@@ -156,8 +171,13 @@ static PyObject *add(PyObject *self, PyObject *args) {
 }
 static PyMethodDef methods[] = {{"add", add, METH_VARARGS, NULL}, {NULL, NULL, 0, NULL}};
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "@NAME@", NULL, -1, methods};
-PyMODINIT_FUNC PyInit_@NAME@(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit_@NAME@(void) {
+    PyObject *m = PyModule_Create(&module);
+@GIL@    return m;
+}
 """
+# What a module safe without the GIL adds (a free-threaded build keeps the GIL off).
+GIL_NOT_USED = "    if (m && PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED) < 0) return NULL;\n"
 
 
 def target_cc(toolchain):
@@ -171,9 +191,10 @@ def target_cc(toolchain):
     return cc
 
 
-def extension_source(name):
+def extension_source(name, gil_not_used=False):
     """C source of a small extension module `name` with one function, add(a, b)."""
-    return EXTENSION_SOURCE.replace("@NAME@", name)
+    return EXTENSION_SOURCE.replace("@NAME@", name).replace("@GIL@",
+                                                            GIL_NOT_USED if gil_not_used else "")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Bad options give one line naming the problem and the valid choices."""
 import os
 import subprocess
+import types
 
 import pytest
 
@@ -14,7 +15,8 @@ from conftest import scons
     ("toolchain=msvc", "valid: zig, gcc, clang"),
     ("python=2.7", "valid: 3.13"),
     ("build_options=fast", "grammar: [freethreaded+]{noopt|lto|pgo|pgo+lto|debug}"),
-    ("build_options=debug", "not supported yet (valid: noopt, lto, pgo, pgo+lto)"),
+    ("build_options=debug+pgo", "grammar: [freethreaded+]{noopt|lto|pgo|pgo+lto|debug}"),
+    ("build_options=freethreaded+freethreaded+lto", "unknown build_options"),
     ("pgo_task=everything", "unknown pgo_task 'everything' (valid: cpython, short)"),
     ("build_tag=has space", "invalid build_tag"),
     ("colour=blue", "unknown option 'colour'"),
@@ -28,6 +30,9 @@ from conftest import scons
     (("target=aarch64-apple-darwin", "regrtest=quick"),
      "regrtest=quick: aarch64-apple-darwin programs cannot run on this linux x86_64 host; "
      "run them on an arm64 Mac with macOS 11 or later (valid here: regrtest=none)"),
+    (("target=aarch64-apple-darwin", "build_options=freethreaded+noopt"),
+     "build_options 'freethreaded+noopt': aarch64-apple-darwin builds no freethreaded variant "
+     "yet (its variants: none; built for aarch64-unknown-linux-gnu)"),
     (("target=aarch64-apple-darwin", "build_options=lto"),
      "build_options 'lto' with toolchain zig: zig's Mach-O linker cannot link LTO objects "
      "(valid: noopt; on a Mac, toolchain=clang builds lto)"),
@@ -110,3 +115,32 @@ def test_windows_runs_the_regression_suite_under_wine_as_any_target_does():
     assert options.resolve({"target": target}).regrtest == "quick"
     assert options.resolve({"target": target, "regrtest": "none"}).regrtest == "none"
     assert options.resolve({}).regrtest == "quick"
+
+
+@pytest.mark.parametrize("build_options,configure,abiflags,install_only", [
+    ("freethreaded+pgo+lto", ["--disable-gil", "--enable-optimizations", "--with-lto"], "t",
+     "-freethreaded-install_only.tar.gz"),
+    ("debug", ["--with-pydebug"], "d", "-debug-install_only.tar.gz"),
+    ("freethreaded+debug", ["--with-pydebug", "--disable-gil"], "td",
+     "-freethreaded+debug-install_only.tar.gz"),
+    ("pgo+lto", ["--enable-optimizations", "--with-lto"], "", "-linux-gnu-install_only.tar.gz"),
+])
+def test_a_variant_is_configured_and_named_as_standalone_cpython_names_it(
+        build_options, configure, abiflags, install_only):
+    """The whole grammar builds for Linux: configure's arguments, the ABI flags the
+    files are named by, and the archive names uv's index and other tools read."""
+    from armpy import package, platforms, recipes, variants
+    opts = options.resolve({"build_options": build_options})
+    native = types.SimpleNamespace(target=opts.target, cross=False)   # no cross answers
+    args = recipes.load("cpython").configure_args(platforms.of(opts.target), native,
+                                                  build_options)
+    variant_args = [a for a in args if a in ("--disable-gil", "--with-pydebug",
+                                             "--enable-optimizations", "--with-lto")]
+    assert sorted(variant_args) == sorted(configure)
+    assert variants.abiflags_of(build_options) == abiflags
+    layout = platforms.of(opts.target).layout("3.13", abiflags)
+    assert layout["python"] == f"bin/python3.13{abiflags}"
+    assert layout["stdlib"] == ("lib/python3.13t" if "t" in abiflags else "lib/python3.13")
+    names = package.artifact_names(opts)
+    assert names["full"].endswith(f"-{build_options}-full.tar.zst")
+    assert names["install_only"].endswith(install_only)

@@ -1,5 +1,6 @@
 """./run release: a release file checked before anything builds, its builds published
 with one downloads index and SHA256SUMS, and a real uv installing from that index."""
+import contextlib
 import dataclasses
 import functools
 import http.server
@@ -13,8 +14,9 @@ import time
 import pytest
 
 from conftest import BUILD_DIR_ARGS, PGO_TASK, ROOT
-from armpy import options, package, release
+from armpy import options, package, release, variants
 from armpy.sources import sha256_of
+from armpy.targets import TARGETS
 
 UV = os.path.join(os.path.dirname(sys.executable), "uv")
 
@@ -36,6 +38,10 @@ BAD_RELEASES = {
                        "build 1: unknown target 'riscv64-unknown-linux-gnu' (valid: "),
     "repeated variant": ('[[build]]\nbuild_options = "freethreaded+freethreaded"\n',
                          "grammar: [freethreaded+]"),
+    "debug with pgo": ('[[build]]\nbuild_options = "debug+pgo"\n', "grammar: [freethreaded+]"),
+    "variant the target does not build": (
+        '[[build]]\ntarget = "aarch64-pc-windows-msvc"\nbuild_options = "freethreaded+noopt"\n',
+        "aarch64-pc-windows-msvc builds no freethreaded variant yet"),
     "unknown option": ('[[build]]\noptimise = "yes"\n', "unknown option 'optimise'"),
     "per-build dist_dir": ('[[build]]\ndist_dir = "elsewhere"\n',
                            "'dist_dir' is set for the whole release"),
@@ -73,6 +79,15 @@ def test_a_good_release_file_passes_every_check_and_nothing_is_written(tmp_path)
     assert os.listdir(tmp_path) == ["release.toml"]
 
 
+def test_the_release_file_shipped_checks_out():
+    """configs/release.toml: every target, the variants, and no two builds' files alike."""
+    checked = release.read(os.path.join(ROOT, "configs", "release.toml"))
+    builds = [(b.opts.target.triple, b.opts.build_options) for b in checked.builds]
+    assert ("aarch64-unknown-linux-gnu", "freethreaded+pgo+lto") in builds
+    assert ("aarch64-unknown-linux-gnu", "debug") in builds
+    assert {triple for triple, _ in builds} == set(TARGETS)
+
+
 def test_a_release_needs_its_file_and_a_download_url(tmp_path):
     assert "usage: ./run release config=" in run_release(timeout=60).stderr
     missing = run_release(f"config={tmp_path / 'none.toml'}", timeout=60)
@@ -84,9 +99,10 @@ def test_a_release_needs_its_file_and_a_download_url(tmp_path):
 
 
 def test_index_entries_name_variants_and_versions_as_uv_reads_them(tmp_path):
-    assert release.variant_of("pgo+lto") is None
-    assert release.variant_of("freethreaded+pgo+lto") == "freethreaded"
-    assert release.variant_of("debug") == "debug"
+    assert variants.name_of("pgo+lto") is None
+    assert variants.name_of("freethreaded+pgo+lto") == "freethreaded"
+    assert variants.name_of("debug") == "debug"
+    assert variants.name_of("freethreaded+debug") == "freethreaded+debug"
     opts = dataclasses.replace(options.resolve({"dist_dir": str(tmp_path)}), python="3.14.0rc2",
                                build_options="pgo+lto", build_tag="20261207")
     archive = tmp_path / package.artifact_names(opts)["install_only"]
@@ -106,71 +122,83 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def file_server(artifact):
-    """The release's dist/ served on the loopback address, as a web server would."""
-    handler = functools.partial(QuietHandler, directory=artifact.dist)
+@contextlib.contextmanager
+def file_server(directory):
+    """`directory` served on the loopback address, as a web server would serve it."""
+    handler = functools.partial(QuietHandler, directory=directory)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
 
 
-def test_release_publishes_an_index_uv_installs_from(artifact, file_server, tmp_path):
-    """The suite's Linux build as a one-build release (its steps are done, so the
-    release publishes at once), then uv from PyPI installs it from the index."""
+def release_and_install_with_uv(art, tmp_path):
+    """A suite's build as a one-build release (its steps are done, so the release
+    publishes at once), served on the loopback address; uv from PyPI installs it from
+    the index and makes a venv with it, whose python runs. Returns the release's
+    stdout, the index's key and entry, and whether the GIL was on in the venv."""
     build_dir = [a.split("=", 1)[1] for a in BUILD_DIR_ARGS]
-    config = tmp_path / "release.toml"
-    config.write_text(
-        f'url_prefix = "{file_server}"\ndist_dir = "{artifact.dist}"\nbuild_tag = "dev"\n'
-        + (f'build_dir = "{build_dir[0]}"\n' if build_dir else "")
-        + f'[[build]]\ntoolchain = "{artifact.toolchain}"\n'
-        f'build_options = "{artifact.opts.build_options}"\npgo_task = "{PGO_TASK}"\n')
-    result = run_release(f"config={config}")
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    # The summary: every archive with its size and the results of its checks.
-    names = package.artifact_names(artifact.opts)
-    table = result.stdout[result.stdout.index("archive "):]
-    for kind in package.ARCHIVES:
-        assert names[kind] in table
-    assert "passed (" in table and "quick: " in table
+    with file_server(art.dist) as url:
+        config = tmp_path / "release.toml"
+        config.write_text(
+            f'url_prefix = "{url}"\ndist_dir = "{art.dist}"\nbuild_tag = "dev"\n'
+            + (f'build_dir = "{build_dir[0]}"\n' if build_dir else "")
+            + f'[[build]]\ntoolchain = "{art.toolchain}"\n'
+            f'build_options = "{art.opts.build_options}"\npgo_task = "{PGO_TASK}"\n')
+        result = run_release(f"config={config}")
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        with open(os.path.join(art.dist, release.INDEX)) as f:
+            index = json.load(f)
+        assert len(index) == 1
+        (key, entry), = index.items()
+        names = package.artifact_names(art.opts)
+        assert entry["url"] == url + names["install_only"].replace("+", "%2B")
+        # SHA256SUMS names exactly the release's files, each with its digest.
+        sums = package.read_sha256sums(art.dist)
+        assert sorted(sums) == sorted([release.INDEX] + [names[k] for k in package.SUMMED])
+        for name, digest in sums.items():
+            assert sha256_of(os.path.join(art.dist, name)) == digest
 
-    with open(os.path.join(artifact.dist, release.INDEX)) as f:
-        index = json.load(f)
-    assert list(index) == ["cpython-3.13.15-linux-aarch64-gnu"]
-    entry = index["cpython-3.13.15-linux-aarch64-gnu"]
-    assert entry["url"] == file_server + names["install_only"].replace("+", "%2B")
-    assert entry["sha256"] == sha256_of(artifact.install_only)
-    assert (entry["major"], entry["minor"], entry["patch"], entry["build"]) == (3, 13, 15, "dev")
-    # SHA256SUMS names exactly the release's files, each with its digest.
-    sums = package.read_sha256sums(artifact.dist)
-    assert sorted(sums) == sorted([release.INDEX] + [names[k] for k in package.SUMMED])
-    for name, digest in sums.items():
-        assert sha256_of(os.path.join(artifact.dist, name)) == digest
-
-    env = dict(os.environ, UV_PYTHON_INSTALL_DIR=str(tmp_path / "pythons"),
-               UV_CACHE_DIR=str(tmp_path / "uv-cache"), UV_NO_CONFIG="1")
-    started = time.monotonic()
-    installed = subprocess.run(
-        [UV, "python", "install", "--no-bin", "--python-downloads-json-url",
-         file_server + release.INDEX, "cpython-3.13.15-linux-aarch64-gnu"],
-        env=env, capture_output=True, text=True, timeout=600)
-    seconds = time.monotonic() - started
+        env = dict(os.environ, UV_PYTHON_INSTALL_DIR=str(tmp_path / "pythons"),
+                   UV_CACHE_DIR=str(tmp_path / "uv-cache"), UV_NO_CONFIG="1")
+        started = time.monotonic()
+        installed = subprocess.run(
+            [UV, "python", "install", "--no-bin", "--python-downloads-json-url",
+             url + release.INDEX, key], env=env, capture_output=True, text=True, timeout=600)
+        seconds = time.monotonic() - started
     assert installed.returncode == 0, installed.stderr
-    print(f"uv python install from the index: {seconds:.1f} s")
-    python = tmp_path / "pythons" / "cpython-3.13.15-linux-aarch64-gnu" / "bin" / "python3.13"
+    print(f"uv python install {key} from the index: {seconds:.1f} s")
+    python = tmp_path / "pythons" / key / art.manifest["python_exe"].removeprefix("install/")
     venv = tmp_path / "venv"
     made = subprocess.run([UV, "venv", "--no-python-downloads", "--python", str(python),
                            str(venv)], env=env, capture_output=True, text=True, timeout=600)
     assert made.returncode == 0, made.stderr
     code = ("import sys, ssl, sqlite3, platform; print(sys.prefix, sys.base_prefix, "
-            "platform.python_version(), platform.machine(), ssl.OPENSSL_VERSION)")
+            "platform.python_version(), platform.machine(), sys._is_gil_enabled(), "
+            "ssl.OPENSSL_VERSION)")
     ran = subprocess.run([str(venv / "bin" / "python"), "-c", code], env={},
                          capture_output=True, text=True, timeout=600)
     assert ran.returncode == 0, ran.stderr
-    prefix, base_prefix, version, machine, openssl = ran.stdout.split(" ", 4)
+    prefix, base_prefix, version, machine, gil, openssl = ran.stdout.split(" ", 5)
     # uv points the venv at its link for the minor version, which names the install.
     assert prefix == str(venv)
     assert os.path.realpath(base_prefix) == str(python.parent.parent)
     assert version == "3.13.15" and machine == "aarch64" and openssl.startswith("OpenSSL 3.")
+    return result.stdout, key, entry, gil == "True"
+
+
+def test_release_publishes_an_index_uv_installs_from(artifact, tmp_path):
+    stdout, key, entry, gil = release_and_install_with_uv(artifact, tmp_path)
+    # The summary: every archive with its size and the results of its checks.
+    names = package.artifact_names(artifact.opts)
+    table = stdout[stdout.index("archive "):]
+    for kind in package.ARCHIVES:
+        assert names[kind] in table
+    assert "passed (" in table and "quick: " in table
+    assert key == "cpython-3.13.15-linux-aarch64-gnu" and entry["variant"] is None
+    assert entry["sha256"] == sha256_of(artifact.install_only)
+    assert (entry["major"], entry["minor"], entry["patch"], entry["build"]) == (3, 13, 15, "dev")
+    assert gil

@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 
-from armpy import archives, package
+from armpy import archives, options, package
 from conftest import CACHE_DIR, DARWIN_BUILD_OPTIONS, DARWIN_TARGET, ROOT
 
 # What a copy of the checkout leaves out: build outputs, caches, the venv.
@@ -30,7 +30,7 @@ def test_two_clean_builds_from_two_checkouts_give_the_same_bytes(darwin_artifact
     copy_checkout(checkout)
     dist = tmp_path / "dist"
     command = [os.path.join(os.path.dirname(sys.executable), "scons"), "-Q", "-C", str(checkout),
-               f"-j{os.cpu_count()}", f"target={DARWIN_TARGET}",
+               f"-j{options.PARALLEL_STEPS}", f"target={DARWIN_TARGET}",
                f"build_options={DARWIN_BUILD_OPTIONS}", f"dist_dir={dist}",
                f"build_dir={tmp_path / 'build'}", f"cache_dir={CACHE_DIR}"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=3 * 3600)

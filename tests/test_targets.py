@@ -38,7 +38,7 @@ def test_every_target_has_its_rules_and_a_consistent_row():
             assert target.sysconfig_platform == f"macosx-{target.deployment_target}-arm64"
         if target.platform == "linux":
             assert target.glibc_floor and target.gnu_triple and target.runner == "qemu"
-        assert "{nodot}" in target.extension_suffix
+        assert "{abi}" in target.extension_suffix
 
 
 def test_openssl_configure_knows_every_target_name(tmp_path):

@@ -22,8 +22,10 @@ from armpy.toolchain import (LLD_HOT_TEXT, LLVM_STRIP, Toolchain, can_generate,
                              write_wrapper)
 
 # zig rejects __DATE__/__TIME__ by default, and without an -O level it builds in
-# its debug mode with UBSan traps; a build's own later -O still wins.
-CC_FLAGS = ("-O2", "-Wno-error=date-time")
+# its debug mode with UBSan traps; a build's own later -O still wins. At -O0 or -Og
+# (CPython's debug build) it instruments for UBSan, whose runtime it links only into
+# what it compiles and links in one command: plain code, as other compilers make.
+CC_FLAGS = ("-O2", "-Wno-error=date-time", "-fno-sanitize=undefined")
 # Headers that put back what an old glibc means where zig's (current glibc's) differ
 # in ABI (termios baud rates), and declare the functions of compat.c (system-call
 # wrappers and explicit_bzero: glibc 2.25 to 2.34). Searched before zig's own.
@@ -271,10 +273,19 @@ def runtime_without_debug_info(cc, zig, cache, zig_target):
     -ffile-prefix-map: its debug information would name zig's installation and the
     folder of that link. A program and a library are linked here before anything
     of ours, and the runtime objects lose their debug information (as Debian's crt
-    files carry none); later links take them from the cache as they are."""
+    files carry none); later links take them from the cache as they are.
+
+    zig's cache knows its sources by their file status, so another installation of
+    the same zig (a venv made again, another checkout) compiles them all again:
+    the stamp names the installation whose objects were stripped last."""
+    lib = zig_lib_dir(zig)
+    status = os.stat(lib)
+    installation = f"{lib} {status.st_ino} {status.st_mtime_ns}\n"
     stamp = os.path.join(cache, f"armpy-runtime-without-debug-info-{zig_target}")
     if os.path.exists(stamp):
-        return
+        with open(stamp) as f:
+            if f.read() == installation:
+                return
     with tempfile.TemporaryDirectory() as folder:
         source = os.path.join(folder, "probe.c")
         with open(source, "w") as f:
@@ -282,7 +293,7 @@ def runtime_without_debug_info(cc, zig, cache, zig_target):
         for kind in ((), ("-shared",)):
             subprocess.run([*cc, *kind, source, "-o", os.path.join(folder, "probe.out")],
                            check=True, capture_output=True, cwd=folder)
-    raw_lib = zig_lib_dir(zig).encode()
+    raw_lib = lib.encode()
     strip = find_program(LLVM_STRIP, "llvm-19")
     for path in glob.glob(os.path.join(cache, "o", "*", "*")):
         if path.endswith((".o", ".a")):
@@ -292,8 +303,8 @@ def runtime_without_debug_info(cc, zig, cache, zig_target):
             # its paths their names after linking.
             if raw_lib in data and LLVM_BITCODE not in data:
                 subprocess.run([strip, "--strip-debug", path], check=True, capture_output=True)
-    with open(stamp, "w"):
-        pass
+    with open(stamp, "w") as f:
+        f.write(installation)
 
 
 def zig_lib_dir(zig):

@@ -26,11 +26,12 @@ module provides:
   cpython_configure_env(target)      environment configure needs for it
   binary_files(root)      the platform's binaries below root
   needed_libraries(path)  the shared libraries a binary loads
-  after_install(install, version, toolchain, path_names)   edits that make binaries
+  after_install(install, layout, toolchain, path_names)   edits that make binaries
                           relocatable and name build paths by their fixed names
-  layout(major_minor)     where the interpreter, python3, the standard library,
-                          extension modules, scripts and CPython's licence are in
-                          the install tree ({role: path relative to its root})
+  layout(major_minor, abiflags)   where the interpreter, python3, the standard
+                          library, extension modules, scripts and CPython's licence
+                          are in the install tree ({role: path relative to its
+                          root}); abiflags names a variant's files (armpy/variants.py)
   crt_features(install)   PYTHON.json's crt_features
   manifest_fields(toolchain)         PYTHON.json fields only this platform has
 """
@@ -38,12 +39,14 @@ import importlib
 import sys
 
 from ..runner import HOST_PLATFORMS
+from ..variants import stdlib_name
 
 
-def posix_layout(major_minor):
+def posix_layout(major_minor, abiflags=""):
     """The layout of `make install` (Linux, macOS)."""
-    stdlib = f"lib/python{major_minor}"
-    return {"python": f"bin/python{major_minor}", "python3": "bin/python3", "stdlib": stdlib,
+    stdlib = f"lib/{stdlib_name(major_minor, abiflags)}"
+    return {"python": f"bin/python{major_minor}{abiflags}", "python3": "bin/python3",
+            "stdlib": stdlib,
             "extensions": f"{stdlib}/lib-dynload", "scripts": "bin",
             "license": f"{stdlib}/LICENSE.txt"}
 
@@ -51,6 +54,12 @@ def posix_layout(major_minor):
 def of(target):
     """The platform module of a Target (armpy.targets)."""
     return importlib.import_module(f"{__name__}.{target.platform}")
+
+
+def layout_of(target, document):
+    """The layout of the install tree a PYTHON.json describes (Windows has no ABI tag)."""
+    return of(target).layout(document["python_major_minor_version"],
+                             document["python_abi_tag"] or "")
 
 
 def host():

@@ -150,7 +150,7 @@ def needed_libraries(path):
     return names
 
 
-def after_install(install, version, toolchain, path_names):
+def after_install(install, layout, toolchain, path_names):
     """Debug information out of the build tree into dSYM bundles, while it exists.
 
     The links already named everything relative to the tree. A Mach-O link leaves

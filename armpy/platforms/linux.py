@@ -128,11 +128,11 @@ def needed_libraries(path):
     return elf.needed_libraries(path)
 
 
-def after_install(install, version, toolchain, path_names):
+def after_install(install, layout, toolchain, path_names):
     """bin/python3.X has libpython linked in; its DT_RPATH serves extension modules
     that name libpython3.X.so as a dependency. Build paths left in debug information
     get their fixed names."""
-    set_interpreter_rpath(install, version)
+    set_interpreter_rpath(os.path.join(install, layout["python"]), install)
     rename_debug_paths(install, path_names)
 
 
@@ -153,12 +153,11 @@ def rename_debug_paths(install, path_names):
                                 path], check=True, capture_output=True)
 
 
-def set_interpreter_rpath(install, version):
+def set_interpreter_rpath(exe, install):
     """DT_RPATH rather than RUNPATH: it also applies to the dependencies of libraries
     loaded later, so an extension module linked against libpython3.X.so (as some
     build systems link them) finds the copy in lib/. The stable-ABI forwarder
     libpython3.so finds the libpython beside it the same way."""
-    exe = os.path.join(install, "bin", f"python{version}")
     subprocess.run(["patchelf", "--force-rpath", "--set-rpath", "$ORIGIN/../lib", exe],
                    check=True)
     forwarder = os.path.join(install, "lib", "libpython3.so")

@@ -66,8 +66,9 @@ SMOKE_WHEELS = [
 ]
 
 
-def layout(major_minor):
-    """python.org's layout: the interpreter at the root, Lib/ and DLLs/ beside it."""
+def layout(major_minor, abiflags=""):
+    """python.org's layout: the interpreter at the root, Lib/ and DLLs/ beside it.
+    (Windows builds no variants: targets.toml.)"""
     return {"python": "python.exe", "python3": "python.exe", "stdlib": "Lib",
             "extensions": "DLLs", "scripts": "Scripts", "license": "LICENSE.txt"}
 
@@ -93,7 +94,7 @@ def needed_libraries(path):
     return [entry.dll.decode() for entry in getattr(pe, "DIRECTORY_ENTRY_IMPORT", [])]
 
 
-def after_install(install, version, toolchain, path_names):
+def after_install(install, layout, toolchain, path_names):
     """Nothing: python.exe finds everything beside itself, and the .pdb files already
     name build paths by their fixed names."""
 

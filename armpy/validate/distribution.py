@@ -9,7 +9,7 @@ import glob
 import os
 import re
 
-from .. import manifest, relocate
+from .. import manifest, relocate, variants
 from ..errors import ArmpyError
 from .binaries import format_of
 from .rules import Findings, Violation
@@ -70,7 +70,7 @@ def check(document, install_root, python_dir, rules, glibc_required="", build_pa
     if os.path.isfile(exe) and format_of(exe) != target.binary_format:
         violation("manifest-tags", f"python_exe is not an {target.binary_format.upper()} binary")
 
-    suffix = target.extension_suffix.format(nodot=nodot)
+    suffix = target.extension_suffix.format(abi=nodot + (document["python_abi_tag"] or ""))
     declared = document["python_suffixes"]["extension"]
     if not declared or declared[0] != suffix:
         violation("manifest-tags", f"first extension suffix is {declared[:1]}, expected {suffix}")
@@ -118,8 +118,8 @@ def build_path_violations(install_root, rules, build_paths, label):
     found = []
     allowed = tuple(rules["paths"]["allowed_roots"])
     try:
-        version = relocate.python_version_of(install_root)
-        config = [p for p in relocate.config_files(install_root, version)
+        config = [p for p in relocate.config_files(install_root,
+                                                   *variants.of_install(install_root))
                   if os.path.basename(p) != "Makefile"]
     except ArmpyError:
         config = []
