@@ -7,13 +7,8 @@
 # Build time only (regrtest=none); benchmarks/regrtest.sh measures the test suite.
 # Takes about 25 minutes on 2 cores.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-./run scons --version >/dev/null   # set-up, outside the measurements
-export PATH="$PWD/.venv/bin:$PATH"
-results=benchmarks/results
-mkdir -p "$results"
+source "$(dirname "$0")/setup.sh"
 out="$results/$(date -u +%Y%m%d)-$(uname -m).txt"
-jobs=$((2 * $(nproc)))   # as ./run build: armpy/options.py PARALLEL_STEPS
 
 seconds() { local start=$SECONDS; "$@" regrtest=none >>"$results/last-build.log" 2>&1; echo $((SECONDS - start)); }
 
