@@ -80,10 +80,10 @@ def compute(python, install, layout, target):
     # pyconfig.h's ALT_SOABI, a C string in the sysconfig data) and its built-in
     # modules (its inittab).
     suffixes = facts["suffixes"]["extension"]
-    alternative = facts["config_vars"].get("ALT_SOABI", "").strip('"')
-    facts["suffixes"]["extension"] = [
-        ext_suffix, *([f".{alternative}{makefile.get('SHLIB_SUFFIX', '.so')}"] if alternative
-                      else []), *suffixes[1:]]
+    alternative = facts["config_vars"].get("ALT_SOABI", "")    # 0 where undefined
+    alternatives = ([f".{alternative[1:-1]}{makefile.get('SHLIB_SUFFIX', '.so')}"]
+                    if alternative.startswith('"') else [])
+    facts["suffixes"]["extension"] = [ext_suffix, *alternatives, *suffixes[1:]]
     facts["builtin_modules"] = builtin_modules(config_dirs[0])
     return facts
 
