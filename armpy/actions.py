@@ -151,9 +151,9 @@ def package_and_smoke_test(target, source, env):
     document = read_json(manifest_path)
     licenses = os.path.join(out_dir, "licenses")
     names = package.artifact_names(opts)
-    package.write_full(os.path.join(out_dir, names["full"]), manifest_path, install, licenses,
-                       os.path.join(out_dir, SBOM))
-    write_archive_sbom(out_dir, names["full"], document, install, opts.cache_dir)
+    # The full archive is compressed while the others are smoke-tested, which mostly
+    # wait for one emulated process.
+    full = InBackground(write_full_archive, out_dir, names["full"], document, install, opts)
     for kind, tree in (("install_only", install),
                        ("install_only_stripped", stripped_install(out_dir))):
         archive = os.path.join(out_dir, names[kind])
@@ -169,6 +169,35 @@ def package_and_smoke_test(target, source, env):
         print(f"armpy: packaged {names[kind]} "
               + (f"(smoke test not run: {result['not_run']})" if "not_run" in result
                  else f"({len(result['passed'])} smoke checks passed)"))
+    full.wait()
+
+
+def write_full_archive(out_dir, name, document, install, opts):
+    package.write_full(os.path.join(out_dir, name), os.path.join(out_dir, "PYTHON.json"),
+                       install, os.path.join(out_dir, "licenses"), os.path.join(out_dir, SBOM))
+    write_archive_sbom(out_dir, name, document, install, opts.cache_dir)
+
+
+class InBackground:
+    """`function(*args)` in a thread of its own; wait() returns when it has, raising what
+    it raised. A daemon thread: a step stopped by an error or Ctrl-C does not wait for
+    it, and SCons, which did not see the step finish, runs it again next time."""
+
+    def __init__(self, function, *args):
+        self.error = None
+        self.thread = threading.Thread(target=self._run, args=(function, args), daemon=True)
+        self.thread.start()
+
+    def _run(self, function, args):
+        try:
+            function(*args)
+        except BaseException as error:  # handed to the waiting thread
+            self.error = error
+
+    def wait(self):
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def write_archive_sbom(out_dir, name, document, tree, cache_dir):

@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from . import recipes, runner, variants
+from . import recipes, regrtest, runner, variants
 from .errors import ArmpyError
 from .targets import BUILDABLE, DEFAULT_TARGET, TARGETS
 
@@ -52,7 +52,7 @@ def option_table():
                "cpython", ("cpython", "short")),
         Option("regrtest", "regression-suite tier run before publishing (none: not tested; "
                "the default for a target this host cannot run, and under Wine)", "quick",
-               ("quick", "full", "none")),
+               regrtest.TIERS + ("none",)),
         Option("build_tag", "release tag in artifact names (letters, digits, '.', '_')", "dev"),
         Option("cache_dir", "verified source cache", os.path.join(".cache", "sources")),
         Option("build_dir", "intermediate build trees", "build"),

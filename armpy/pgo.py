@@ -18,11 +18,12 @@ import glob
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import time
 
-from . import optimizations, progress, runner
-from .errors import ArmpyError
+from . import builder, optimizations, progress, runner
+from .errors import ArmpyError, Interrupted
 
 # CPython's own PGO task (regrtest --pgo: about 40 test files of commonly used
 # modules), or a short one for CI, recorded as such in the manifest.
@@ -33,6 +34,7 @@ TASKS = {
 }
 TEST_TIMEOUT = 1200           # per test file, as CPython's TESTTIMEOUT
 TRAINING_TIMEOUT = 4 * 3600   # the whole task
+INTERRUPTED = 130             # regrtest's exit status after SIGINT
 # regrtest's closing summary: "2 tests failed:", "1 test timed out:" … then indented names.
 PROBLEM_HEADING = re.compile(r"^\d+ (?:re-run )?tests? (failed|crashed|timed out|"
                              r"worker bug|failed again|altered the execution environment)"
@@ -68,12 +70,19 @@ def train(srcdir, target, task, jobs, log_path):
     env = runner.environment(srcdir, how)
     # Raw LLVM profiles land beside the build, one per process (regrtest's workers).
     env["LLVM_PROFILE_FILE"] = os.path.join(srcdir, "code-%p.profclangr")
+    # The same counts from every run, as far as the tests allow: regrtest seeds the
+    # tests' random numbers from SOURCE_DATE_EPOCH, and str hashes (so the order of
+    # sets and dicts of strings) are fixed.
+    env["SOURCE_DATE_EPOCH"] = builder.SOURCE_DATE_EPOCH
+    env["PYTHONHASHSEED"] = "0"
     args = [os.path.join(srcdir, "python"), "-m", "test", "--pgo", "-j", str(jobs),
             "--timeout", str(TEST_TIMEOUT), *TASKS[task]]
     started = time.monotonic()
     with open(log_path, "w") as log:
+        # In the build's process group, so that Ctrl-C reaches regrtest as it reaches
+        # the other steps: regrtest then stops its workers and exits.
         process = subprocess.Popen(args, cwd=srcdir, env=env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+                                   stderr=subprocess.STDOUT)
         try:
             code = progress.wait(process, f"cpython: PGO training ({task})", log_path,
                                  timeout=TRAINING_TIMEOUT)
@@ -85,14 +94,20 @@ def train(srcdir, target, task, jobs, log_path):
         except BaseException:
             runner.stop_process_tree(process, [srcdir])
             raise
+    if code in (INTERRUPTED, -signal.SIGINT, -signal.SIGTERM):
+        runner.stop_process_tree(process, [srcdir])   # a worker regrtest left behind
+        raise Interrupted(f"cpython: PGO training ({task}) was interrupted")
     with open(log_path, errors="replace") as f:
         text = f.read()
     if code != 0:
         names = failing_tests(text) or ["(no test named; see the log)"]
         raise ArmpyError(f"cpython: PGO training ({task}) failed (exit {code}): "
                          f"{', '.join(names)}; nothing built from its profile; log: {log_path}")
-    return {"task": task, "tests": TASKS[task] or ["regrtest --pgo"],
-            "seconds": round(time.monotonic() - started), "runner": how["kind"],
+    # The time goes to the build's output, not to the manifest: the archives hold
+    # only what is the same in every build of the same inputs.
+    progress.line(f"armpy: cpython: PGO training ({task}) passed in "
+                  f"{progress.elapsed(time.monotonic() - started)}")
+    return {"task": task, "tests": TASKS[task] or ["regrtest --pgo"], "runner": how["kind"],
             **({"qemu": how["qemu"], "qemu_cpu": how["qemu_cpu"]}
                if how["kind"] == "emulated" else {})}
 

@@ -1,6 +1,6 @@
 """Run CPython's own regression suite on a packaged artifact, the way users get it.
 
-    python -m armpy.regrtest ARCHIVE [--tier quick|full] [--jobs N] [--output-dir DIR]
+    python -m armpy.regrtest ARCHIVE [--tier quick|full|variant] [--jobs N] [--output-dir DIR]
 
 The archive is checked (armpy's, whole, with a valid PYTHON.json), extracted
 into a fresh directory whose path contains a space, and `python -m test` runs
@@ -26,7 +26,7 @@ from .errors import ArmpyError
 from .targets import TARGETS
 
 TIERS_PATH = os.path.join(recipes.ROOT, "regrtest", "tiers.toml")
-TIERS = ("quick", "full")
+TIERS = ("quick", "full", "variant")     # the tables of regrtest/tiers.toml
 SUMMARY_VERSION = 1
 
 

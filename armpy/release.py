@@ -12,8 +12,8 @@ so a release that was interrupted continues where it stopped when run again.
 dist/ then holds every build's files, one SHA256SUMS naming exactly the release's
 archives, SBOMs and index, and the downloads index that `uv python install
 --python-downloads-json-url` reads. The index and SHA256SUMS are written last, and
-the index is removed when a release starts: neither ever names a file that is
-missing or has other bytes.
+the index is removed when a release starts (after SHA256SUMS stops naming it):
+neither ever names a file that is missing or has other bytes.
 """
 import json
 import os
@@ -134,6 +134,10 @@ def run(release):
     """Build every build of the release in turn; publish the index and SHA256SUMS only if
     all of them passed. Returns the summary rows."""
     os.makedirs(release.dist_dir, exist_ok=True)
+    # An earlier release's index goes before any build: out of SHA256SUMS first, so
+    # that SHA256SUMS never names a missing file.
+    if os.path.exists(os.path.join(release.dist_dir, package.SHA256SUMS)):
+        package.update_sha256sums(release.dist_dir, withdrawn=[INDEX])
     remove_if_present(os.path.join(release.dist_dir, INDEX))
     rows = []
     for build in release.builds:

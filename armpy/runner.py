@@ -109,18 +109,26 @@ def environment(home, how):
 
 
 def stop_process_tree(process, run_dirs):
-    """Stop `process` (started in a session of its own) and every process it started.
+    """Stop `process` (with its process group, if it leads one) and every process it
+    started.
 
     regrtest stops its workers itself on SIGINT, but they run in sessions of
     their own; whatever is left after that names one of `run_dirs` (the folders
     the run's programs and files are in) on its command line, as this host
     writes it or as Wine does (Z:\\tmp\\x for /tmp/x).
     """
+    def send(signum):
+        if process.returncode is None:
+            if os.getpgid(process.pid) == process.pid:
+                os.killpg(process.pid, signum)
+            else:
+                process.send_signal(signum)
+
     try:
-        os.killpg(process.pid, signal.SIGINT)
+        send(signal.SIGINT)
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        send(signal.SIGKILL)
         process.wait()
     except ProcessLookupError:
         pass

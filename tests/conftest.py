@@ -63,12 +63,12 @@ BUILD_DIR_ARGS = ([f"build_dir={os.environ['ARMPY_TEST_BUILD_DIR']}"]
 class Artifact:
     """One toolchain's real build, published by the default command into its own dist dir."""
 
-    def __init__(self, dist, toolchain, build_options, target=DEFAULT_TARGET):
+    def __init__(self, dist, toolchain, build_options, target=DEFAULT_TARGET, tier=None):
         self.dist = dist
         self.toolchain = toolchain
         self.opts = options.resolve({"target": target, "toolchain": toolchain,
                                      "build_options": build_options, "pgo_task": PGO_TASK,
-                                     "dist_dir": dist})
+                                     "dist_dir": dist, **({"regrtest": tier} if tier else {})})
         names = package.artifact_names(self.opts)
         self.full = os.path.join(dist, names["full"])
         self.install_only = os.path.join(dist, names["install_only"])
@@ -76,7 +76,7 @@ class Artifact:
         self.smoke = os.path.join(dist, names["smoke"])
         self.smoke_stripped = os.path.join(dist, names["smoke_stripped"])
         self.published_manifest = os.path.join(dist, names["manifest"])
-        self.regrtest_summary = regrtest.summary_path(self.install_only, "quick")
+        self.regrtest_summary = regrtest.summary_path(self.install_only, self.opts.regrtest)
         with tarfile.open(fileobj=zstd_reader(self.full), mode="r|") as tar:
             first = tar.next()
             self.first_member = first.name
@@ -98,17 +98,22 @@ def artifact(request, tmp_path_factory):
 
 # The variant build the suite makes: free-threaded, with the release toolchain and
 # no optimisation (the Linux build above proves those), sharing its dependency
-# builds. benchmarks/results/ has the figures of the other variants.
-# ARMPY_TEST_VARIANT=debug (or freethreaded+debug…) checks another.
+# builds, through the regression suite's variant tier (the quick tier's files a
+# variant changes; the Linux build above runs the whole quick tier on the same
+# libraries). benchmarks/results/ has the quick tier of each variant.
+# ARMPY_TEST_VARIANT=debug (or freethreaded+debug…) checks another,
+# ARMPY_TEST_VARIANT_TIER=quick with the quick tier.
 VARIANT_BUILD_OPTIONS = os.environ.get("ARMPY_TEST_VARIANT", "freethreaded+noopt")
+VARIANT_TIER = os.environ.get("ARMPY_TEST_VARIANT_TIER", "variant")
 
 
 @pytest.fixture(scope="session")
 def variant_artifact(tmp_path_factory):
     dist = str(tmp_path_factory.mktemp("dist-variant"))
     scons(f"toolchain={DEFAULT_TOOLCHAIN}", f"build_options={VARIANT_BUILD_OPTIONS}",
-          f"dist_dir={dist}", f"-j{options.PARALLEL_STEPS}", *BUILD_DIR_ARGS, timeout=3 * 3600)
-    return Artifact(dist, DEFAULT_TOOLCHAIN, VARIANT_BUILD_OPTIONS)
+          f"regrtest={VARIANT_TIER}", f"dist_dir={dist}", f"-j{options.PARALLEL_STEPS}",
+          *BUILD_DIR_ARGS, timeout=3 * 3600)
+    return Artifact(dist, DEFAULT_TOOLCHAIN, VARIANT_BUILD_OPTIONS, tier=VARIANT_TIER)
 
 
 # The macOS build the suite makes: one build option is enough to prove the platform

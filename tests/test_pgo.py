@@ -5,13 +5,17 @@ under qemu-user on x86_64) and real test files planted in its test package:
 one that kills its worker with SIGSEGV, one that fails an assertion.
 """
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
-from armpy import pgo
+from armpy import builder, pgo
 from armpy.errors import ArmpyError
 from armpy.targets import DEFAULT_TARGET, TARGETS
-from conftest import DEFAULT_TOOLCHAIN
+from conftest import DEFAULT_TOOLCHAIN, ROOT
 
 pytestmark = pytest.mark.build
 
@@ -57,4 +61,71 @@ def test_training_of_a_passing_task_reports_what_ran(artifact, extracted, tmp_pa
     result = pgo.train(str(build_tree), TARGETS[DEFAULT_TARGET], "short", 2,
                        str(tmp_path / "training.log"))
     assert result["task"] == "short" and result["tests"] == ["test_bisect"]
-    assert result["runner"] in ("native", "emulated") and result["seconds"] >= 0
+    assert result["runner"] in ("native", "emulated")
+    # Nothing that differs between two runs: no time, no random seed of its own.
+    assert "seconds" not in result
+    log = (tmp_path / "training.log").read_text()
+    assert f"Using random seed: {builder.SOURCE_DATE_EPOCH}" in log
+
+
+# A build step as SCons runs it: in a worker thread, while the main thread's SIGINT
+# handler only notes the interrupt.
+STEP_IN_A_THREAD = """
+import os, signal, threading
+from armpy import builder, pgo
+from armpy.errors import Interrupted
+from armpy.targets import TARGETS
+signal.signal(signal.SIGINT, lambda *_: None)
+build_tree, test_name, target, log = os.environ["STEP_ARGS"].split("|")
+pgo.TASKS["short"] = [test_name]
+def step():
+    try:
+        pgo.train(build_tree, TARGETS[target], "short", 2, log)
+    except Interrupted as error:
+        print(error)
+thread = threading.Thread(target=step)
+thread.start()
+thread.join()
+"""
+
+
+def test_ctrl_c_stops_training_at_once_and_leaves_no_process(artifact, extracted, tmp_path):
+    if artifact.toolchain != DEFAULT_TOOLCHAIN:
+        pytest.skip("the training runner does not depend on the toolchain")
+    started = tmp_path / "started"
+    (extracted / "lib" / "python3.13" / "test" / "test_armpy_pgo_slow.py").write_text(
+        "import time, unittest\n"
+        "class T(unittest.TestCase):\n"
+        "    def test_slow(self):\n"
+        f"        open({str(started)!r}, 'w').close()\n"
+        "        time.sleep(600)\n")
+    build_tree = tmp_path / "build tree"
+    build_tree.mkdir()
+    os.symlink(extracted / "bin" / "python3.13", build_tree / "python")
+    # Its own session stands for the terminal's process group, which Ctrl-C signals.
+    # (Its arguments in the environment: a command line naming the build tree would
+    # be taken for one of the training's own processes.)
+    arguments = "|".join([str(build_tree), "test_armpy_pgo_slow", DEFAULT_TARGET,
+                          str(tmp_path / "log")])
+    step = subprocess.Popen([sys.executable, "-c", STEP_IN_A_THREAD], cwd=ROOT,
+                            env=dict(os.environ, STEP_ARGS=arguments), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not started.exists():
+        assert step.poll() is None and time.monotonic() < deadline, step.stdout.read()
+        time.sleep(0.5)
+    os.killpg(step.pid, signal.SIGINT)
+    interrupted = time.monotonic()
+    out = step.communicate(timeout=120)[0]
+    assert time.monotonic() - interrupted < 60, out
+    assert "cpython: PGO training (short) was interrupted" in out, out
+    marker = os.fsencode(str(build_tree))
+    left = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if marker in f.read():
+                    left.append(pid)
+        except OSError:
+            pass
+    assert left == []

@@ -6,6 +6,7 @@ import functools
 import http.server
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -13,7 +14,8 @@ import time
 
 import pytest
 
-from conftest import BUILD_DIR_ARGS, PGO_TASK, ROOT
+from conftest import (BUILD_DIR_ARGS, DARWIN_BUILD_OPTIONS, DARWIN_TARGET, PGO_TASK, ROOT,
+                      WINDOWS_TARGET)
 from armpy import options, package, release, variants
 from armpy.sources import sha256_of
 from armpy.targets import TARGETS
@@ -147,7 +149,8 @@ def release_and_install_with_uv(art, tmp_path):
             f'url_prefix = "{url}"\ndist_dir = "{art.dist}"\nbuild_tag = "dev"\n'
             + (f'build_dir = "{build_dir[0]}"\n' if build_dir else "")
             + f'[[build]]\ntoolchain = "{art.toolchain}"\n'
-            f'build_options = "{art.opts.build_options}"\npgo_task = "{PGO_TASK}"\n')
+            f'build_options = "{art.opts.build_options}"\npgo_task = "{PGO_TASK}"\n'
+            f'regrtest = "{art.opts.regrtest}"\n')
         result = run_release(f"config={config}")
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
         with open(os.path.join(art.dist, release.INDEX)) as f:
@@ -202,3 +205,66 @@ def test_release_publishes_an_index_uv_installs_from(artifact, tmp_path):
     assert entry["sha256"] == sha256_of(artifact.install_only)
     assert (entry["major"], entry["minor"], entry["patch"], entry["build"]) == (3, 13, 15, "dev")
     assert gil
+
+
+def assert_sums_name_only_whole_files(dist):
+    """Every SHA256SUMS line names a file that is there, with those bytes."""
+    with open(dist / package.SHA256SUMS) as f:
+        lines = [line.rstrip("\n").split("  ", 1) for line in f]
+    for digest, name in lines:
+        assert (dist / name).is_file(), name
+        assert sha256_of(str(dist / name)) == digest, name
+    assert not [p.name for p in dist.iterdir() if p.name.endswith(".tmp")]
+    return [name for _, name in lines]
+
+
+def test_an_interrupted_release_names_no_missing_file_and_a_rerun_completes(
+        darwin_artifact, windows_artifact, tmp_path):
+    """A published release grows by a build, is interrupted (Ctrl-C) in that build,
+    then run again. The two builds were made by the suite, so the release only
+    publishes their files."""
+    build_dir = [a.split("=", 1)[1] for a in BUILD_DIR_ARGS]
+    head = ('url_prefix = "https://example.org/armpy/"\n'
+            f'dist_dir = "{tmp_path / "dist"}"\n'
+            + (f'build_dir = "{build_dir[0]}"\n' if build_dir else "")
+            + f'[[build]]\ntarget = "{DARWIN_TARGET}"\nbuild_options = "{DARWIN_BUILD_OPTIONS}"\n')
+    first, grown = tmp_path / "first.toml", tmp_path / "grown.toml"
+    first.write_text(head)
+    grown.write_text(head + f'[[build]]\ntarget = "{WINDOWS_TARGET}"\nregrtest = "none"\n')
+    dist = tmp_path / "dist"
+    done = run_release(f"config={first}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert release.INDEX in assert_sums_name_only_whole_files(dist)
+    darwin_files = {p.name: p.stat().st_mtime_ns for p in dist.iterdir()
+                    if p.name.startswith("cpython-")}
+
+    # Ctrl-C, as a terminal sends it to the whole process group, once build 2 starts.
+    process = subprocess.Popen([sys.executable, "-m", "armpy.release", f"config={grown}"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, start_new_session=True,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if "release: build 2 of 2" in line:
+            os.killpg(process.pid, signal.SIGINT)
+            break
+    seen += process.communicate(timeout=600)[0].splitlines(keepends=True)
+    assert process.returncode == 130, "".join(seen)
+    assert f"armpy: release interrupted; run './run release config={grown}' again" in "".join(seen)
+    assert not (dist / release.INDEX).exists()
+    named = assert_sums_name_only_whole_files(dist)
+    assert release.INDEX not in named and not [n for n in named if WINDOWS_TARGET in n]
+
+    resumed = run_release(f"config={grown}")
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    with open(dist / release.INDEX) as f:
+        index = json.load(f)
+    assert sorted(index) == ["cpython-3.13.15-darwin-aarch64-none",
+                             "cpython-3.13.15-windows-aarch64-none"]
+    checked = release.read(str(grown))
+    expected = [release.INDEX] + [package.artifact_names(b.opts)[k] for b in checked.builds
+                                  for k in package.SUMMED]
+    assert sorted(assert_sums_name_only_whole_files(dist)) == sorted(expected)
+    # The first build's files were kept as they were, not made again.
+    assert {name: (dist / name).stat().st_mtime_ns for name in darwin_files} == darwin_files

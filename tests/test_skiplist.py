@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from armpy import regrtest, skiplist
+from armpy import manifest, regrtest, skiplist
 from armpy.errors import ArmpyError
 from armpy.targets import TARGETS
 
@@ -81,7 +81,12 @@ def test_quick_tier_documents_each_selected_test():
     assert len(quick["tests"]) >= 25 and quick["timeout"] > 0
     with open(regrtest.TIERS_PATH, "rb") as f:
         raw = skiplist.tomllib.load(f)
-    assert all(t.get("why") for t in raw["quick"]["tests"])
+    assert all(t.get("why") for t in raw["quick"]["tests"] + raw["variant"]["tests"])
     assert regrtest.load_tier("full")["tests"] == []
-    with pytest.raises(ArmpyError, match=r"unknown tier 'nightly' \(valid: quick, full\)"):
+    # The variant tier is a part of the quick one.
+    assert set(regrtest.load_tier("variant")["tests"]) < set(quick["tests"])
+    # A summary may name every tier, and a hand-picked selection.
+    summary_schema = manifest.load_schema()["$defs"]["regression_tests"]
+    assert summary_schema["properties"]["tier"]["enum"] == [*regrtest.TIERS, "custom"]
+    with pytest.raises(ArmpyError, match=r"unknown tier 'nightly' \(valid: quick, full, variant\)"):
         regrtest.load_tier("nightly")

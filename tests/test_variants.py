@@ -1,5 +1,6 @@
 """A build variant end to end: free-threaded by default (ARMPY_TEST_VARIANT picks
-another), built, validated, smoke-tested, put through the quick tier and run here.
+another), built, validated, smoke-tested, put through a regression tier (by
+default the variant tier) and run here.
 
 Its files carry the ABI flags (python3.13t, lib/python3.13t, .cpython-313t-….so),
 its archives and manifest name the variant, and the interpreter is what the
@@ -12,8 +13,8 @@ import subprocess
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from armpy import archives, manifest, sources, variants
-from conftest import VARIANT_BUILD_OPTIONS, extension_source, run_python, target_cc
+from armpy import archives, manifest, regrtest, sources, variants
+from conftest import VARIANT_BUILD_OPTIONS, VARIANT_TIER, extension_source, run_python, target_cc
 from test_release import release_and_install_with_uv
 
 pytestmark = pytest.mark.build
@@ -144,12 +145,14 @@ def test_extensions_built_against_its_headers_keep_or_restore_the_gil(variant_tr
     assert "has been enabled to load module 'gil_ext'" in out.stderr
 
 
-def test_quick_tier_ran_with_the_variants_own_tests(variant_artifact):
+def test_regression_tier_ran_with_the_variants_own_tests(variant_artifact):
     with open(variant_artifact.regrtest_summary) as f:
         summary = json.load(f)
     manifest.validate_regression_summary(summary)
+    assert summary["tier"] == VARIANT_TIER
     assert summary["passed"] and summary["unexpected_failures"] == []
-    assert summary["test_cases"]["run"] > 5000
+    assert summary["test_files"]["selected"] == len(regrtest.load_tier(VARIANT_TIER)["tests"])
+    assert summary["test_cases"]["run"] > 1000
     outcome = summary["outcomes"]["test_free_threading"]["outcome"]
     assert outcome == ("passed" if "t" in ABIFLAGS else "skipped"), summary["outcomes"]
     assert os.path.basename(summary["skip_list"]) in (f"{LDVERSION}-emulated.toml",
