@@ -2,6 +2,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -24,6 +25,13 @@ def scons(*args, env=None, check=True, timeout=3600):
         raise AssertionError(f"scons {' '.join(args)} failed:\n{result.stdout[-3000:]}\n"
                              f"{result.stderr[-3000:]}")
     return result
+
+
+def interruptible():
+    """preexec_fn of a program a test stops with SIGINT: SIGINT's default action, which
+    the suite itself lacks when it runs as a background job of a non-interactive shell
+    (SIGINT ignored, and the ignoring inherited)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def pytest_collection_modifyitems(items):

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from armpy import progress
-from conftest import ROOT
+from conftest import ROOT, interruptible
 
 
 def test_a_long_step_says_it_is_running_with_its_log(tmp_path):
@@ -78,7 +78,7 @@ def test_ctrl_c_stops_a_build_in_one_line_and_a_rerun_continues(tmp_path):
              "target=aarch64-apple-darwin", f"build_dir={tmp_path / 'build'}",
              f"dist_dir={tmp_path / 'dist'}", "deps"]
     process = subprocess.Popen(scons, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True,
+                               text=True, start_new_session=True, preexec_fn=interruptible,
                                env=dict(os.environ, PYTHONUNBUFFERED="1"))
     seen = []
     for line in process.stdout:

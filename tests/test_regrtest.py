@@ -15,7 +15,7 @@ import time
 import pytest
 
 from armpy import archives, manifest, package, regrtest, skiplist
-from conftest import DEFAULT_TOOLCHAIN, ROOT, extension_source, run_python, target_cc
+from conftest import DEFAULT_TOOLCHAIN, ROOT, extension_source, interruptible, run_python, target_cc
 
 pytestmark = pytest.mark.build
 
@@ -172,7 +172,7 @@ def test_interrupted_run_writes_no_summary_and_leaves_no_processes(canary_archiv
                                          "test_armpy_hang", "--output-dir", str(out),
                                          "--workdir", str(work)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=interruptible)
     log = regrtest.summary_path(archive, "custom", str(out))[:-len(".json")] + ".log"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and "test_armpy_hang" not in _read(log):

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import (BUILD_DIR_ARGS, DARWIN_BUILD_OPTIONS, DARWIN_TARGET, PGO_TASK, ROOT,
-                      WINDOWS_TARGET)
+                      WINDOWS_TARGET, interruptible)
 from armpy import options, package, release, variants
 from armpy.sources import sha256_of
 from armpy.targets import TARGETS
@@ -241,7 +241,7 @@ def test_an_interrupted_release_names_no_missing_file_and_a_rerun_completes(
     # Ctrl-C, as a terminal sends it to the whole process group, once build 2 starts.
     process = subprocess.Popen([sys.executable, "-m", "armpy.release", f"config={grown}"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True,
+                               text=True, start_new_session=True, preexec_fn=interruptible,
                                env=dict(os.environ, PYTHONUNBUFFERED="1"))
     seen = []
     for line in process.stdout:
