@@ -137,18 +137,23 @@ def file_server(directory):
         server.shutdown()
 
 
+def suite_build_dir():
+    """The release file's build_dir line for the suite's build tree, so that a release
+    of the suite's builds finds their steps done."""
+    build_dir = [a.split("=", 1)[1] for a in BUILD_DIR_ARGS]
+    return f'build_dir = "{build_dir[0]}"\n' if build_dir else ""
+
+
 def release_and_install_with_uv(art, tmp_path):
     """A suite's build as a one-build release (its steps are done, so the release
     publishes at once), served on the loopback address; uv from PyPI installs it from
     the index and makes a venv with it, whose python runs. Returns the release's
     stdout, the index's key and entry, and whether the GIL was on in the venv."""
-    build_dir = [a.split("=", 1)[1] for a in BUILD_DIR_ARGS]
     with file_server(art.dist) as url:
         config = tmp_path / "release.toml"
         config.write_text(
             f'url_prefix = "{url}"\ndist_dir = "{art.dist}"\nbuild_tag = "dev"\n'
-            + (f'build_dir = "{build_dir[0]}"\n' if build_dir else "")
-            + f'[[build]]\ntoolchain = "{art.toolchain}"\n'
+            + suite_build_dir() + f'[[build]]\ntoolchain = "{art.toolchain}"\n'
             f'build_options = "{art.opts.build_options}"\npgo_task = "{PGO_TASK}"\n'
             f'regrtest = "{art.opts.regrtest}"\n')
         result = run_release(f"config={config}")
@@ -223,11 +228,9 @@ def test_an_interrupted_release_names_no_missing_file_and_a_rerun_completes(
     """A published release grows by a build, is interrupted (Ctrl-C) in that build,
     then run again. The two builds were made by the suite, so the release only
     publishes their files."""
-    build_dir = [a.split("=", 1)[1] for a in BUILD_DIR_ARGS]
     head = ('url_prefix = "https://example.org/armpy/"\n'
             f'dist_dir = "{tmp_path / "dist"}"\n'
-            + (f'build_dir = "{build_dir[0]}"\n' if build_dir else "")
-            + f'[[build]]\ntarget = "{DARWIN_TARGET}"\nbuild_options = "{DARWIN_BUILD_OPTIONS}"\n')
+            + suite_build_dir() + f'[[build]]\ntarget = "{DARWIN_TARGET}"\nbuild_options = "{DARWIN_BUILD_OPTIONS}"\n')
     first, grown = tmp_path / "first.toml", tmp_path / "grown.toml"
     first.write_text(head)
     grown.write_text(head + f'[[build]]\ntarget = "{WINDOWS_TARGET}"\nregrtest = "none"\n')
