@@ -153,7 +153,8 @@ def package_and_smoke_test(target, source, env):
     names = package.artifact_names(opts)
     # The full archive is compressed while the others are smoke-tested, which mostly
     # wait for one emulated process.
-    full = InBackground(write_full_archive, out_dir, names["full"], document, install, opts)
+    full = InBackground(write_full_archive, out_dir, names["full"], document, install, opts,
+                        cpython.kept_profile(env["STAGE"]))
     for kind, tree in (("install_only", install),
                        ("install_only_stripped", stripped_install(out_dir))):
         archive = os.path.join(out_dir, names[kind])
@@ -172,9 +173,10 @@ def package_and_smoke_test(target, source, env):
     full.wait()
 
 
-def write_full_archive(out_dir, name, document, install, opts):
+def write_full_archive(out_dir, name, document, install, opts, profile_dir):
     package.write_full(os.path.join(out_dir, name), os.path.join(out_dir, "PYTHON.json"),
-                       install, os.path.join(out_dir, "licenses"), os.path.join(out_dir, SBOM))
+                       install, os.path.join(out_dir, "licenses"), os.path.join(out_dir, SBOM),
+                       profile_dir)
     write_archive_sbom(out_dir, name, document, install, opts.cache_dir)
 
 

@@ -22,6 +22,7 @@ class Artifact:
     path: str
     manifest: dict
     layout: str          # "full" or "install_only"
+    members: tuple = ()  # the archive's member names
 
     def install_root(self, extracted):
         """The interpreter's prefix inside a directory this artifact was extracted into."""
@@ -58,7 +59,8 @@ def inspect(path):
         manifest.validate(document)
         layout = "full" if any(n.startswith("python/install/") for n in by_name) \
             else "install_only"
-    return Artifact(path=os.path.abspath(path), manifest=document, layout=layout)
+    return Artifact(path=os.path.abspath(path), manifest=document, layout=layout,
+                    members=tuple(by_name))
 
 
 def extract(artifact, dest):

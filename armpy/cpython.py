@@ -17,6 +17,16 @@ STATIC_INTERPRETER = ["LINK_PYTHON_OBJS=$(LIBRARY_OBJS)",
                       "LINK_PYTHON_DEPS=$(LIBRARY_DEPS) $(LIBRARY_OBJS)"]
 
 
+# Beside the install tree in the stage: the profile a pgo build read.
+KEPT_PROFILE = "pgo-profile"
+
+
+def kept_profile(stage):
+    """The profile kept in `stage` by a pgo build, or None."""
+    path = os.path.join(stage, KEPT_PROFILE)
+    return path if os.path.isdir(path) else None
+
+
 def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, stage,
                         pgo_runtime="", build_paths=None):
     """Configure, build and install CPython for the target into `stage` (DESTDIR).
@@ -61,7 +71,8 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
         runtime = (recipes.load(toolchain.pgo_runtime).instrumented_link(pgo_runtime)
                    if toolchain.pgo_runtime else None)
         profile = pgo.build(b, make_args, toolchain.target, opts.pgo_task, opts.jobs,
-                            toolchain.profdata, runtime)
+                            toolchain.profdata, runtime, given=opts.pgo_profile,
+                            keep_in=os.path.join(stage, KEPT_PROFILE))
     else:
         b.make(*make_args)
     found = optimizations.detect(srcdir, profile, make_args)

@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from . import recipes, regrtest, runner, variants
+from . import pgo, recipes, regrtest, runner, variants
 from .errors import ArmpyError
 from .targets import BUILDABLE, DEFAULT_TARGET, TARGETS
 
@@ -50,6 +50,9 @@ def option_table():
                DEFAULT_BUILD_OPTIONS, BUILD_OPTIONS),
         Option("pgo_task", "training task of pgo builds ('short': a few test files, for CI)",
                "cpython", ("cpython", "short")),
+        Option("pgo_profile", "the full archive (-full.tar.zst) of an earlier pgo build of the "
+               "same target, toolchain, python and build_options: its profile is used instead "
+               "of training, and the build gives the same bytes", ""),
         Option("regrtest", "regression-suite tier run before publishing (none: not tested; "
                "the default for a target this host cannot run, and under Wine)", "quick",
                regrtest.TIERS + ("none",)),
@@ -69,6 +72,7 @@ class BuildOptions:
     python: str            # exact version, e.g. 3.13.15
     build_options: str
     pgo_task: str
+    pgo_profile: str       # "" or an absolute path
     regrtest: str
     build_tag: str
     cache_dir: str
@@ -136,6 +140,17 @@ def resolve(arguments):
                          f"{', '.join(others)})")
 
     _check_choice("pgo_task", values["pgo_task"], table["pgo_task"].choices)
+    pgo_profile = values["pgo_profile"] and os.path.abspath(values["pgo_profile"])
+    if pgo_profile:
+        if "pgo" not in build_options.split("+"):
+            raise ArmpyError(f"pgo_profile: build_options '{build_options}' has no pgo, and "
+                             "only a pgo build reads a profile")
+        record = pgo.check_given(pgo_profile, target.triple, toolchain,
+                                 versions[python].version, build_options)
+        if "pgo_task" in raw and values["pgo_task"] != record["task"]:
+            raise ArmpyError(f"pgo_task={values['pgo_task']}: the profile of pgo_profile was "
+                             f"trained on the '{record['task']}' task")
+        values["pgo_task"] = record["task"]
     _check_choice("regrtest", values["regrtest"], table["regrtest"].choices)
     if not runner.runs_here(target):
         if "regrtest" in raw and values["regrtest"] != "none":
@@ -154,6 +169,7 @@ def resolve(arguments):
 
     return BuildOptions(target=target, toolchain=toolchain, python=versions[python].version,
                         build_options=build_options, pgo_task=values["pgo_task"],
+                        pgo_profile=pgo_profile,
                         regrtest=values["regrtest"],
                         build_tag=values["build_tag"],
                         cache_dir=os.path.abspath(values["cache_dir"]),

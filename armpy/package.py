@@ -2,7 +2,8 @@
 
 Layouts follow the standalone-CPython conventions tools already read:
   …-{build_options}-full.tar.zst   python/PYTHON.json (first), python/install/…, python/licenses/…,
-                                   python/sbom.spdx.json
+                                   python/sbom.spdx.json, and a pgo build's profile in
+                                   python/build/pgo/ (armpy/pgo.py)
   …-install_only.tar.gz            python/PYTHON.json (first), python/bin/python3 …, python/licenses/…
   …-install_only_stripped.tar.gz   the same without debug information
 A variant's install_only archives name it: …-freethreaded-install_only.tar.gz,
@@ -22,6 +23,8 @@ ARCHIVES = ("full", "install_only", "install_only_stripped")
 SBOMS = tuple(f"{kind}_sbom" for kind in ARCHIVES)
 SUMMED = ARCHIVES + SBOMS      # what SHA256SUMS lists of a releasable build
 SBOM_SUFFIX = ".spdx.json"
+# Where the full archive of a pgo build keeps the profile the build read.
+PGO_PROFILE_DIR = "python/build/pgo"
 
 
 def artifact_names(opts):
@@ -42,13 +45,16 @@ def license_entries(licenses_dir):
             for rel in archives.walk_files(licenses_dir)]
 
 
-def write_full(path, manifest_path, install, licenses_dir, sbom_path):
+def write_full(path, manifest_path, install, licenses_dir, sbom_path, profile_dir=None):
     entries = [(os.path.dirname(manifest_path), os.path.basename(manifest_path),
                 "python/PYTHON.json")]
     entries += [(install, rel, f"python/install/{rel}") for rel in archives.walk_files(install)]
     entries += license_entries(licenses_dir)
     entries.append((os.path.dirname(sbom_path), os.path.basename(sbom_path),
                     "python/sbom.spdx.json"))
+    if profile_dir:
+        entries += [(profile_dir, rel, f"{PGO_PROFILE_DIR}/{rel}")
+                    for rel in archives.walk_files(profile_dir)]
     archives.write_tar_zst(path, entries)
 
 

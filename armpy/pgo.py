@@ -10,19 +10,25 @@ the same steps run one by one in the configured tree:
    test stops the build by name, and nothing is built from that profile;
 3. LLVM toolchains: the raw profiles are merged by the toolchain's llvm-profdata;
 4. `make profile-opt`: the final build reads the profile.
-The profile lives and dies in the build tree it was made in, so a profile of
-another source, toolchain or option can never be used; its digest and the
-training task are recorded in the manifest.
+Training counts what the tests did, and that depends on timing (regrtest's output
+of durations, its workers' polling), so two trainings never give the same counts.
+The profile a build read is therefore kept in its full archive (python/build/pgo/),
+its digest and training task in the manifest, and `pgo_profile=<full archive>`
+builds from that profile instead of training: the same inputs and the same
+profile give the same bytes. A profile is used only by a build of the same
+target, toolchain, CPython version and build options as the one that made it.
 """
 import glob
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
-from . import builder, optimizations, progress, runner
+from . import archives, artifact, builder, optimizations, package, progress, runner
 from .errors import ArmpyError, Interrupted
 
 # CPython's own PGO task (regrtest --pgo: about 40 test files of commonly used
@@ -157,12 +163,35 @@ def without_lto(srcdir):
             for name, value in sorted(found.items()) if "-flto" in value]
 
 
-def build(b, make_args, target, task, jobs, profdata, runtime=None):
-    """Instrumented build, training, profile-use build, in b's configured tree.
+def build(b, make_args, target, task, jobs, profdata, runtime=None, given="", keep_in=None):
+    """Instrumented build, training, profile-use build, in b's configured tree; or,
+    with `given` (an earlier build's full archive), the profile-use build of its profile.
 
     `runtime`: {make variable: words to add} that link the profile runtime where the
-    compiler does not find one itself. Returns the profile's description for the manifest.
+    compiler does not find one itself. The profile is copied to `keep_in`, for the full
+    archive. Returns the profile's description for the manifest.
     """
+    if given:
+        training = dict(record_of(artifact.inspect(given).manifest))
+        del training["mismatched_functions"]    # counted again below
+        files = use_given(b.srcdir, given, training["sha256"])
+    else:
+        training, files = train_instrumented(b, make_args, target, task, jobs, profdata, runtime)
+        b.make("clean-retain-profile")
+    if keep_in:
+        keep(b.srcdir, files, keep_in)
+    with open(os.path.join(b.srcdir, "profile-run-stamp"), "w"):
+        pass
+    log_start = os.path.getsize(b.log_path)
+    b.make("profile-opt", *make_args)
+    with open(b.log_path, errors="replace") as f:
+        f.seek(log_start)
+        training["mismatched_functions"] = mismatched_functions(f.read())
+    return training
+
+
+def train_instrumented(b, make_args, target, task, jobs, profdata, runtime):
+    """The instrumented build and its training: (the training's record, profile files)."""
     gen_args = list(make_args) + without_lto(b.srcdir)
     if runtime:
         gen_args = optimizations.with_words_added(gen_args, b.srcdir, runtime)
@@ -175,15 +204,61 @@ def build(b, make_args, target, task, jobs, profdata, runtime=None):
     if not files:
         raise ArmpyError("cpython: PGO training left no profile data")
     training.update(files=len(files), sha256=digest(b.srcdir, files))
-    b.make("clean-retain-profile")
-    with open(os.path.join(b.srcdir, "profile-run-stamp"), "w"):
-        pass
-    log_start = os.path.getsize(b.log_path)
-    b.make("profile-opt", *make_args)
-    with open(b.log_path, errors="replace") as f:
-        f.seek(log_start)
-        training["mismatched_functions"] = mismatched_functions(f.read())
-    return training
+    return training, files
+
+
+def record_of(document):
+    """The profile record of a PYTHON.json (None for a build without PGO)."""
+    pgo = document["armpy"]["optimizations"].get("pgo") or {}
+    return pgo.get("profile")
+
+
+def check_given(path, target, toolchain, python, build_options):
+    """The training record of the profile in full archive `path`, which must come from
+    a build of the same target, toolchain, CPython version and build options."""
+    try:
+        found = artifact.inspect(path)
+    except ArmpyError as error:
+        raise ArmpyError(f"pgo_profile: {error}") from None
+    record = record_of(found.manifest)
+    if found.layout != "full" or record is None or not any(
+            name.startswith(package.PGO_PROFILE_DIR + "/") for name in found.members):
+        raise ArmpyError(f"pgo_profile {path}: holds no profile (expected the -full.tar.zst "
+                         f"of a pgo build, with {package.PGO_PROFILE_DIR}/)")
+    m = found.manifest
+    theirs = (m["target_triple"], m["armpy"]["toolchain"]["name"], m["python_version"],
+              m["build_options"])
+    ours = (target, toolchain, python, build_options)
+    if theirs != ours:
+        raise ArmpyError(f"pgo_profile {path}: made by a build of {' '.join(theirs)}, not "
+                         f"of this build's {' '.join(ours)} (target, toolchain, CPython, "
+                         "build_options)")
+    return record
+
+
+def use_given(srcdir, path, sha256):
+    """Put the profile of full archive `path` where the profile-use build reads it, once
+    its digest is the one its PYTHON.json records. Returns the files' paths."""
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(srcdir)) as tmp:
+        archives.extract(path, tmp, only=[package.PGO_PROFILE_DIR])
+        root = os.path.join(tmp, package.PGO_PROFILE_DIR)
+        names = archives.walk_files(root)
+        if digest(root, [os.path.join(root, n) for n in names]) != sha256:
+            raise ArmpyError(f"pgo_profile {path}: its profile does not have the sha256 its "
+                             f"PYTHON.json records ({sha256})")
+        for name in names:
+            os.makedirs(os.path.dirname(os.path.join(srcdir, name)), exist_ok=True)
+            shutil.copyfile(os.path.join(root, name), os.path.join(srcdir, name))
+    return [os.path.join(srcdir, n) for n in names]
+
+
+def keep(srcdir, files, dest):
+    """A copy of the profile files in `dest`, at their paths in the source tree."""
+    shutil.rmtree(dest, ignore_errors=True)
+    for path in files:
+        copy = os.path.join(dest, os.path.relpath(path, srcdir))
+        os.makedirs(os.path.dirname(copy), exist_ok=True)
+        shutil.copyfile(path, copy)
 
 
 # What clang's front-end PGO says when profile records do not match the code they are
