@@ -2,9 +2,11 @@
 another directory, one after the other, sharing only the verified source cache; then
 which published files differ and, inside differing archives, which members.
 
-    .venv/bin/python benchmarks/reproducible.py WORKDIR target=… build_options=… …
+    .venv/bin/python benchmarks/reproducible.py WORKDIR [--profile-of-first] target=… build_options=… …
 
-Prints each build's time and the comparison; exit status 1 if anything differs.
+With --profile-of-first, the second build of a pgo build reads the first one's profile
+(pgo_profile=its full archive) instead of training. Prints each build's time and the
+comparison; exit status 1 if anything differs.
 """
 import os
 import subprocess
@@ -35,8 +37,13 @@ def build(workdir, number, arguments):
 
 def main(workdir, arguments):
     os.makedirs(workdir)
+    profile_of_first = "--profile-of-first" in arguments
+    arguments = [a for a in arguments if a != "--profile-of-first"]
     names = package.artifact_names(options.resolve(dict(a.split("=", 1) for a in arguments)))
-    first, second = (build(workdir, n, arguments) for n in (1, 2))
+    first = build(workdir, 1, arguments)
+    if profile_of_first:
+        arguments = arguments + [f"pgo_profile={os.path.join(first, names['full'])}"]
+    second = build(workdir, 2, arguments)
     differing = 0
     for kind in package.SUMMED:
         a, b = (os.path.join(d, names[kind]) for d in (first, second))

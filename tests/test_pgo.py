@@ -1,9 +1,13 @@
-"""PGO training: a crashing or failing training test stops the build by name.
+"""PGO training: a crashing or failing training test stops the build by name; the
+full archive keeps the profile the build read, for a rebuild from it.
 
 The real training runner is given a real interpreter (the extracted artifact,
 under qemu-user on x86_64) and real test files planted in its test package:
 one that kills its worker with SIGSEGV, one that fails an assertion.
+A rebuild from the kept profile gives the same bytes: benchmarks/results/ has the
+comparison (a second PGO build with LTO is more than CI's hour allows).
 """
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +16,7 @@ import time
 
 import pytest
 
-from armpy import builder, pgo
+from armpy import archives, builder, options, package, pgo
 from armpy.errors import ArmpyError
 from armpy.targets import DEFAULT_TARGET, TARGETS
 from conftest import DEFAULT_TOOLCHAIN, ROOT
@@ -121,3 +125,58 @@ def test_ctrl_c_stops_training_at_once_and_leaves_no_process(artifact, extracted
     assert "cpython: PGO training (short) was interrupted" in out, out
     survivors = subprocess.run(["pgrep", "-f", str(build_tree)], capture_output=True, text=True)
     assert survivors.stdout == "", survivors.stdout
+
+
+def test_the_full_archive_keeps_the_profile_its_build_read(artifact, tmp_path):
+    if "pgo" not in artifact.opts.build_options.split("+"):
+        pytest.skip(f"{artifact.opts.build_options} reads no profile")
+    record = pgo.record_of(artifact.manifest)
+    archives.extract(artifact.full, str(tmp_path), only=[package.PGO_PROFILE_DIR])
+    root = tmp_path / package.PGO_PROFILE_DIR
+    names = archives.walk_files(str(root))
+    assert len(names) == record["files"] > 0
+    assert pgo.digest(str(root), [str(root / n) for n in names]) == record["sha256"]
+
+    # A later build reads it when it is a build of the same kind, on the same task.
+    same = {"target": artifact.opts.target.triple, "toolchain": artifact.toolchain,
+            "build_options": artifact.opts.build_options}
+    opts = options.resolve(same | {"pgo_profile": artifact.full})
+    assert opts.pgo_profile == artifact.full and opts.pgo_task == record["task"]
+    other = "pgo" if artifact.opts.build_options != "pgo" else "pgo+lto"
+    with pytest.raises(ArmpyError) as raised:
+        options.resolve(same | {"build_options": other, "pgo_profile": artifact.full})
+    assert (f"made by a build of {artifact.opts.target.triple} {artifact.toolchain} "
+            f"{artifact.opts.python} {artifact.opts.build_options}, not of this build's "
+            f"{artifact.opts.target.triple} {artifact.toolchain} {artifact.opts.python} "
+            f"{other}") in str(raised.value)
+    other_task = "cpython" if record["task"] != "cpython" else "short"
+    with pytest.raises(ArmpyError, match=f"trained on the '{record['task']}' task"):
+        options.resolve(same | {"pgo_profile": artifact.full, "pgo_task": other_task})
+    with pytest.raises(ArmpyError, match="holds no profile"):
+        options.resolve(same | {"pgo_profile": artifact.install_only})
+
+
+def test_a_profile_other_than_its_manifest_records_is_never_used(artifact, tmp_path):
+    if "pgo" not in artifact.opts.build_options.split("+"):
+        pytest.skip(f"{artifact.opts.build_options} reads no profile")
+    # The build's own manifest and profile name, with other profile bytes.
+    parts = tmp_path / "parts"
+    (parts / "pgo").mkdir(parents=True)
+    (parts / "install" / "bin").mkdir(parents=True)
+    (parts / "PYTHON.json").write_text(json.dumps(artifact.manifest))
+    (parts / "install" / "bin" / "python3").write_text("")
+    archives.extract(artifact.full, str(tmp_path / "kept"), only=[package.PGO_PROFILE_DIR])
+    name = archives.walk_files(str(tmp_path / "kept" / package.PGO_PROFILE_DIR))[0]
+    (parts / "pgo" / name).write_bytes(b"not the profile the build read")
+    tampered = tmp_path / "tampered-full.tar.zst"
+    archives.write_tar_zst(str(tampered), [
+        (str(parts), "PYTHON.json", "python/PYTHON.json"),
+        (str(parts), "install/bin/python3", "python/install/bin/python3"),
+        (str(parts / "pgo"), name, f"{package.PGO_PROFILE_DIR}/{name}")])
+    srcdir = tmp_path / "cpython"
+    srcdir.mkdir()
+    record = pgo.record_of(artifact.manifest)
+    with pytest.raises(ArmpyError, match="its profile does not have the sha256 its "
+                                         "PYTHON.json records"):
+        pgo.use_given(str(srcdir), str(tampered), record["sha256"])
+    assert os.listdir(srcdir) == []
