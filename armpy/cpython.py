@@ -69,7 +69,7 @@ def build_target_python(opts, toolchain, host_python, dep_prefixes, workdir, sta
     if "pgo" in opts.build_options.split("+"):
         make_args += toolchain.pgo_flags
         runtime = (recipes.load(toolchain.pgo_runtime).instrumented_link(pgo_runtime)
-                   if toolchain.pgo_runtime else None)
+                   if toolchain.pgo_runtime and not opts.pgo_profile else None)
         profile = pgo.build(b, make_args, toolchain.target, opts.pgo_task, opts.jobs,
                             toolchain.profdata, runtime, given=opts.pgo_profile,
                             keep_in=os.path.join(stage, KEPT_PROFILE))

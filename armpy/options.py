@@ -149,7 +149,8 @@ def resolve(arguments):
                                  versions[python].version, build_options)
         if "pgo_task" in raw and values["pgo_task"] != record["task"]:
             raise ArmpyError(f"pgo_task={values['pgo_task']}: the profile of pgo_profile was "
-                             f"trained on the '{record['task']}' task")
+                             f"trained on the '{record['task']}' task (valid: "
+                             f"pgo_task={record['task']}, or none given)")
         values["pgo_task"] = record["task"]
     _check_choice("regrtest", values["regrtest"], table["regrtest"].choices)
     if not runner.runs_here(target):
