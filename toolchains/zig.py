@@ -75,13 +75,15 @@ def generate(env):
     parts = PLATFORM_PARTS[target.platform](target, zig, folder, make)
     # armpy's own headers, searched before zig's.
     include = parts.pop("include")
-    names = path_names(zig)
+    # zig reads its library through a link in the build tree (see library_link).
+    lib_link = os.path.join(os.path.dirname(folder), "zig-lib")
+    names = path_names(zig, lib_link)
     cc_flags = (*CC_FLAGS, *parts.pop("cc_flags", ()))
     flags = (*cc_flags, *prefix_map_flags(names), f"-I{include}")
     # zig's cache holds the runtime objects it builds for links (runtime_without_debug_info):
     # one per build tree, so nothing of another checkout comes in.
     cache = os.path.join(os.path.dirname(folder), "zig-cache")
-    run_zig = ("env", f"ZIG_GLOBAL_CACHE_DIR={cache}", zig)
+    run_zig = ("env", f"ZIG_GLOBAL_CACHE_DIR={cache}", f"ZIG_LIB_DIR={lib_link}", zig)
     commands = {
         "clang": (*run_zig, "cc", "-target", zig_target, *flags),
         "clang++": (*run_zig, "c++", "-target", zig_target, *flags),
@@ -91,10 +93,11 @@ def generate(env):
     tools = {name: os.path.join(folder, f"zig-{name}") for name in commands}
     cc = (tools["clang"],)
     if make:
+        library_link(zig, lib_link)
         for name, command in commands.items():
             write_wrapper(tools[name], command)
         check_compiles(cc, INSTALL_COMMAND)
-        runtime_without_debug_info(cc, zig, cache, zig_target)
+        runtime_without_debug_info(cc, zig, cache, zig_target, lib_link)
     finish = parts.pop("finish")
     env["TOOLCHAIN"] = Toolchain(
         name="zig", target=target, cross=not host_runs_target(target), cc=cc,
@@ -267,7 +270,23 @@ def compat_library(cc, cc_flags, ar, folder, make):
 LLVM_BITCODE = b"BC\xc0\xde"
 
 
-def runtime_without_debug_info(cc, zig, cache, zig_target):
+def library_link(zig, link):
+    """`link`, in the build tree, to zig's library, which zig then reads by that path
+    (ZIG_LIB_DIR). The runtime objects zig compiles with LTO stay LLVM bitcode that
+    cannot be stripped (runtime_without_debug_info), and clang names their sources
+    relative to the folder they share with the link's working folder: /armpy/build
+    plus toolchains/zig-lib/… for every link in a build tree. Through the
+    installation's own path, that was the checkout when the venv lived in it, and
+    nothing otherwise, so the bytes depended on where the venv was."""
+    target = zig_lib_dir(zig)
+    if os.path.islink(link) and os.readlink(link) == target:
+        return
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    os.symlink(target, link + ".tmp")
+    os.replace(link + ".tmp", link)
+
+
+def runtime_without_debug_info(cc, zig, cache, zig_target, lib_link):
     """zig compiles the C runtime it links in (crt1.o, libc_nonshared.a, compiler_rt)
     itself, into its cache, at the first link that needs it, without our
     -ffile-prefix-map: its debug information would name zig's installation and the
@@ -280,12 +299,15 @@ def runtime_without_debug_info(cc, zig, cache, zig_target):
     the stamp names the installation whose objects were stripped last."""
     lib = zig_lib_dir(zig)
     status = os.stat(lib)
-    installation = f"{lib} {status.st_ino} {status.st_mtime_ns}\n"
+    installation = f"{lib} {status.st_ino} {status.st_mtime_ns} as {lib_link}\n"
     stamp = os.path.join(cache, f"armpy-runtime-without-debug-info-{zig_target}")
     if os.path.exists(stamp):
         with open(stamp) as f:
             if f.read() == installation:
                 return
+        # Another installation, or objects that name it otherwise: zig's cache starts
+        # empty (every target's stamp with it), so that none of them is linked.
+        shutil.rmtree(cache)
     with tempfile.TemporaryDirectory() as folder:
         source = os.path.join(folder, "probe.c")
         with open(source, "w") as f:
@@ -293,7 +315,7 @@ def runtime_without_debug_info(cc, zig, cache, zig_target):
         for kind in ((), ("-shared",)):
             subprocess.run([*cc, *kind, source, "-o", os.path.join(folder, "probe.out")],
                            check=True, capture_output=True, cwd=folder)
-    raw_lib = lib.encode()
+    raw_libs = (lib.encode(), lib_link.encode())
     strip = find_program(LLVM_STRIP, "llvm-19")
     for path in glob.glob(os.path.join(cache, "o", "*", "*")):
         if path.endswith((".o", ".a")):
@@ -301,7 +323,7 @@ def runtime_without_debug_info(cc, zig, cache, zig_target):
                 data = f.read()
             # LLVM bitcode (an LTO link's) is zig's LLVM's: the Linux platform gives
             # its paths their names after linking.
-            if raw_lib in data and LLVM_BITCODE not in data:
+            if any(raw in data for raw in raw_libs) and LLVM_BITCODE not in data:
                 subprocess.run([strip, "--strip-debug", path], check=True, capture_output=True)
     with open(stamp, "w") as f:
         f.write(installation)
@@ -312,10 +334,11 @@ def zig_lib_dir(zig):
     return os.path.join(os.path.dirname(os.path.realpath(zig)), "lib")
 
 
-def path_names(zig):
-    """zig's library and armpy's toolchain files, with the fixed names debug
-    information and __FILE__ give them instead."""
-    return {zig_lib_dir(zig): "/armpy/zig/lib", HERE: "/armpy/toolchains"}
+def path_names(zig, lib_link):
+    """zig's library (by both its paths) and armpy's toolchain files, with the fixed
+    names debug information and __FILE__ give them instead."""
+    return {zig_lib_dir(zig): "/armpy/zig/lib", lib_link: "/armpy/zig/lib",
+            HERE: "/armpy/toolchains"}
 
 
 def zig_version(zig):
