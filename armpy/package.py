@@ -46,16 +46,17 @@ def license_entries(licenses_dir):
 
 
 def write_full(path, manifest_path, install, licenses_dir, sbom_path, profile_dir=None):
-    entries = [(os.path.dirname(manifest_path), os.path.basename(manifest_path),
-                "python/PYTHON.json")]
-    entries += [(install, rel, f"python/install/{rel}") for rel in archives.walk_files(install)]
+    entries = [(install, rel, f"python/install/{rel}") for rel in archives.walk_files(install)]
     entries += license_entries(licenses_dir)
     entries.append((os.path.dirname(sbom_path), os.path.basename(sbom_path),
                     "python/sbom.spdx.json"))
     if profile_dir:
         entries += [(profile_dir, rel, f"{PGO_PROFILE_DIR}/{rel}")
                     for rel in archives.walk_files(profile_dir)]
-    archives.write_tar_zst(path, entries)
+    # PYTHON.json first, for readers that stop there; the rest in name order.
+    manifest_entry = (os.path.dirname(manifest_path), os.path.basename(manifest_path),
+                      "python/PYTHON.json")
+    archives.write_tar_zst(path, [manifest_entry, *sorted(entries, key=lambda e: e[2])])
 
 
 def write_install_only(path, manifest_path, install, licenses_dir):
