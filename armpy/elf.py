@@ -1,4 +1,5 @@
 """Reading ELF facts (glibc symbol versions, needed libraries) with pyelftools."""
+import hashlib
 import os
 import re
 
@@ -77,3 +78,63 @@ def format_version(version):
     """(2, 17, 0) -> '2.17'."""
     major, minor, patch = version
     return f"{major}.{minor}" + (f".{patch}" if patch else "")
+
+
+SHF_ALLOC = 0x2
+PT_LOAD = "PT_LOAD"
+ST_VALUE_OFFSET = 8     # in an Elf64_Sym: st_name (4), st_info, st_other, st_shndx (2)
+
+
+def settle_after_edit(path):
+    """After debugedit: what of the file still depends on the build paths' lengths.
+    debugedit rewrites the debug sections in place and leaves two things as the link
+    made them: bytes between sections outside the loaded segments (stale bytes of the
+    file before the edit) and the values of symbols in debug sections (the linker's
+    `$d` marks, offsets into the debug information as linked). Both get 0, and the
+    build-id is digested again from the file that results."""
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        if elf.elfclass != 64:
+            return
+        header = elf.header
+        covered = [(0, header["e_ehsize"]),
+                   (header["e_phoff"], header["e_phoff"] + header["e_phnum"] * header["e_phentsize"]),
+                   (header["e_shoff"], header["e_shoff"] + header["e_shnum"] * header["e_shentsize"])]
+        covered += [(s["p_offset"], s["p_offset"] + s["p_filesz"]) for s in elf.iter_segments()
+                    if s["p_type"] == PT_LOAD]
+        covered += [(s["sh_offset"], s["sh_offset"] + s["sh_size"]) for s in elf.iter_sections()
+                    if s["sh_type"] != "SHT_NOBITS"]
+        note = elf.get_section_by_name(".note.gnu.build-id")
+        build_id = (note["sh_offset"] + 16, note["sh_size"] - 16) if note else None
+        symbol_values = []
+        symtab = elf.get_section_by_name(".symtab")
+        for index, symbol in enumerate(symtab.iter_symbols() if symtab else ()):
+            shndx = symbol["st_shndx"]
+            if isinstance(shndx, int) and 0 < shndx < elf.num_sections() and symbol["st_value"] \
+                    and not elf.get_section(shndx)["sh_flags"] & SHF_ALLOC:
+                symbol_values.append(symtab["sh_offset"] + index * symtab["sh_entsize"]
+                                     + ST_VALUE_OFFSET)
+    size = os.path.getsize(path)
+    gaps, end = [], 0
+    for start, stop in sorted(covered):
+        if start > end:
+            gaps.append((end, start))
+        end = max(end, stop)
+    if end < size:
+        gaps.append((end, size))
+    with open(path, "r+b") as f:
+        for start, stop in gaps:
+            f.seek(start)
+            f.write(bytes(stop - start))
+        for offset in symbol_values:
+            f.seek(offset)
+            f.write(bytes(8))
+        if build_id:
+            # A new build-id: the SHA-1 of the settled file with the id zeroed (a
+            # debugedit of an unchanged file keeps the id it finds).
+            f.seek(build_id[0])
+            f.write(bytes(build_id[1]))
+            f.seek(0)
+            digest = hashlib.new("sha1", f.read()).digest()[:build_id[1]]
+            f.seek(build_id[0])
+            f.write(digest)

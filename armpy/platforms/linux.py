@@ -147,10 +147,14 @@ def rename_debug_paths(install, path_names):
     for path in binary_files(install):
         with open(path, "rb") as f:
             data = f.read()
+        edited = False
         for old, new in longest_first(path_names):
             if old.encode() in data:
                 subprocess.run([debugedit, "--build-id", "--base-dir", old, "--dest-dir", new,
                                 path], check=True, capture_output=True)
+                edited = True
+        if edited:
+            elf.settle_after_edit(path)
 
 
 def set_interpreter_rpath(exe, install):
